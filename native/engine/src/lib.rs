@@ -1,0 +1,24 @@
+//! Histune's HistFactory engine: pyhf 0.7.6 semantics in plain Rust.
+//!
+//! `spec` reads the workspace JSON, `config` validates it and lays out the model as pyhf does,
+//! `summary` describes it for the UI.
+
+pub mod config;
+pub mod error;
+pub mod fit;
+pub mod interpolation;
+pub mod model;
+pub mod modifiers;
+pub mod paramset;
+pub mod special;
+pub mod spec;
+pub mod summary;
+
+pub use config::ModelConfig;
+pub use fit::{FitOptions, FitResult, Fitter};
+pub use model::{Dataset, Evaluator, Model, ModelOptions};
+pub use error::{EngineError, ErrorCode, Result};
+pub use spec::{parse_workspace, ModifierType, Workspace};
+pub use summary::{summarize, WorkspaceSummary};
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

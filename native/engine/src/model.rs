@@ -1,0 +1,508 @@
+//! The compiled HistFactory model: flat arrays built once from a workspace, then an allocation-free
+//! evaluation of pyhf's −logpdf (all constants included) and its analytic gradient.
+//!
+//! Expected rate of sample s in bin b (pyhf's `expected_data`):
+//!   ν_sb = P_s · Q_sb · (ν⁰_sb + Σ_h Δ_hsb(α_h))
+//! with P_s the product of the sample-wide factors (lumi, normfactor, normsys) and Q_sb that of
+//! the per-bin factors (shapefactor, shapesys, staterror).
+
+use crate::config::ModelConfig;
+use crate::error::{EngineError, Result};
+use crate::interpolation::{InterpCode, Interpolation};
+use crate::paramset::Constraint;
+use crate::spec::{parse_workspace, ModifierData, Workspace};
+use crate::special::{ln_gamma, xlogy};
+
+/// Compile-time choices. Defaults are pyhf 0.7.6's: normsys code4, histosys code4p, first measurement.
+#[derive(Debug, Clone)]
+pub struct ModelOptions {
+    pub measurement: Option<String>,
+    pub normsys_code: InterpCode,
+    pub histosys_code: InterpCode,
+}
+
+impl Default for ModelOptions {
+    fn default() -> Self {
+        ModelOptions { measurement: None, normsys_code: InterpCode::Code4, histosys_code: InterpCode::Code4p }
+    }
+}
+
+/// A sample-wide factor: the parameter value itself (normfactor, lumi) or an interpolated normsys.
+#[derive(Debug, Clone)]
+enum ScalarFactor {
+    Parameter(usize),
+    NormSys { par: usize, interp: Interpolation },
+}
+
+/// A per-bin factor: bin b is scaled by parameter `pars[b]`.
+#[derive(Debug, Clone)]
+struct BinFactor {
+    pars: Vec<usize>,
+}
+
+/// An additive histosys change: bin b gains Δ_b(α) with `interps[b]`.
+#[derive(Debug, Clone)]
+struct HistoSysTerm {
+    par: usize,
+    interps: Vec<Interpolation>,
+}
+
+#[derive(Debug, Clone)]
+struct CompiledSample {
+    offset: usize,
+    nominal: Vec<f64>,
+    scalar: Vec<ScalarFactor>,
+    per_bin: Vec<BinFactor>,
+    histosys: Vec<HistoSysTerm>,
+    /// Where this sample's entries start in the evaluator's flat buffers.
+    scalar_start: usize,
+    bin_start: usize,
+    delta_start: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct NormalTerm {
+    par: usize,
+    aux: usize,
+    inv_var: f64,
+    /// ln(σ·√(2π)), the normalisation pyhf keeps.
+    ln_norm: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PoissonTerm {
+    par: usize,
+    aux: usize,
+    factor: f64,
+}
+
+/// Observed data in pyhf's layout (main bins in sorted channel order, then auxiliary data), with
+/// the data-only constants of the likelihood precomputed.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    main: Vec<f64>,
+    aux: Vec<f64>,
+    /// Σ_b lgamma(n_b + 1).
+    main_constant: f64,
+    /// Per Poisson term: a·ln τ − lgamma(a + 1).
+    poisson_constant: Vec<f64>,
+}
+
+impl Dataset {
+    pub fn main(&self) -> &[f64] {
+        &self.main
+    }
+    pub fn aux(&self) -> &[f64] {
+        &self.aux
+    }
+    /// Main followed by auxiliary data, as pyhf's `workspace.data(model)`.
+    pub fn full(&self) -> Vec<f64> {
+        let mut v = self.main.clone();
+        v.extend_from_slice(&self.aux);
+        v
+    }
+}
+
+/// A compiled model. Immutable and `Sync`: share it between threads, one `Evaluator` each.
+#[derive(Debug, Clone)]
+pub struct Model {
+    config: ModelConfig,
+    samples: Vec<CompiledSample>,
+    normal: Vec<NormalTerm>,
+    poisson: Vec<PoissonTerm>,
+    n_aux: usize,
+    n_scalar: usize,
+    n_sample_bins: usize,
+    n_delta: usize,
+    max_bin_factors: usize,
+    observed: Dataset,
+    options: ModelOptions,
+}
+
+impl Model {
+    /// Parse, validate and compile workspace text.
+    pub fn from_text(text: &str, options: ModelOptions) -> Result<Model> {
+        let ws = parse_workspace(text)?;
+        Model::compile(&ws, options)
+    }
+
+    pub fn compile(ws: &Workspace, options: ModelOptions) -> Result<Model> {
+        if !options.normsys_code.is_multiplicative() {
+            return Err(EngineError::bad_request(format!(
+                "normsys interpolation must be multiplicative (code1 or code4), not {}",
+                options.normsys_code.as_str()
+            )));
+        }
+        if options.histosys_code.is_multiplicative() {
+            return Err(EngineError::bad_request(format!(
+                "histosys interpolation must be additive (code0, code2 or code4p), not {}",
+                options.histosys_code.as_str()
+            )));
+        }
+        let config = ModelConfig::new(ws, options.measurement.as_deref())?;
+        let mut samples = Vec::with_capacity(config.samples.len());
+        let (mut n_scalar, mut n_sample_bins, mut n_delta, mut max_bin_factors) = (0, 0, 0, 0);
+        for layout in &config.samples {
+            let channel = &config.channels[layout.channel];
+            let spec = &ws.channels[layout.spec_channel].samples[layout.spec_sample];
+            let path = |mi: usize| format!("channels[{}].samples[{}].modifiers[{}]", layout.spec_channel, layout.spec_sample, mi);
+            let mut sample = CompiledSample {
+                offset: channel.offset,
+                nominal: spec.data.clone(),
+                scalar: Vec::new(),
+                per_bin: Vec::new(),
+                histosys: Vec::new(),
+                scalar_start: n_scalar,
+                bin_start: n_sample_bins,
+                delta_start: n_delta,
+            };
+            // Sample-wide factors in pyhf's product order: lumi, normfactor, normsys.
+            let mut scalar: Vec<(crate::spec::ModifierType, ScalarFactor)> = Vec::new();
+            for sm in &layout.modifiers {
+                let m = &spec.modifiers[sm.modifier_index];
+                let set = &config.parameters[sm.parameter_set];
+                match &m.data {
+                    ModifierData::NormFactor | ModifierData::Lumi => scalar.push((m.modifier_type(), ScalarFactor::Parameter(set.offset))),
+                    ModifierData::NormSys { lo, hi } => {
+                        if options.normsys_code == InterpCode::Code4 && (*lo <= 0.0 || *hi <= 0.0) {
+                            return Err(EngineError::workspace(
+                                format!("{}.data", path(sm.modifier_index)),
+                                format!("normsys '{}' has a zero factor (lo = {lo}, hi = {hi}), which code4 interpolation cannot take (log of 0)", m.name),
+                            ));
+                        }
+                        let interp = Interpolation::new(options.normsys_code, *lo, 1.0, *hi);
+                        scalar.push((m.modifier_type(), ScalarFactor::NormSys { par: set.offset, interp }));
+                    }
+                    ModifierData::HistoSys { lo_data, hi_data } => {
+                        let interps = (0..spec.data.len())
+                            .map(|b| Interpolation::new(options.histosys_code, lo_data[b], spec.data[b], hi_data[b]))
+                            .collect();
+                        sample.histosys.push(HistoSysTerm { par: set.offset, interps });
+                    }
+                    ModifierData::ShapeFactor | ModifierData::ShapeSys { .. } => {
+                        sample.per_bin.push(BinFactor { pars: (0..channel.n_bins).map(|b| set.offset + b).collect() });
+                    }
+                    ModifierData::StatError { .. } => {
+                        let bins = &config.staterror_bins[&set.name];
+                        let pars = (0..channel.n_bins)
+                            .map(|b| {
+                                let global = channel.offset + b;
+                                let k = bins.binary_search(&global).expect("staterror covers the bins of its channels");
+                                set.offset + k
+                            })
+                            .collect();
+                        sample.per_bin.push(BinFactor { pars });
+                    }
+                }
+            }
+            scalar.sort_by_key(|(t, _)| *t);
+            sample.scalar = scalar.into_iter().map(|(_, f)| f).collect();
+            n_scalar += sample.scalar.len();
+            n_sample_bins += sample.nominal.len();
+            n_delta += sample.histosys.len() * sample.nominal.len();
+            max_bin_factors = max_bin_factors.max(sample.per_bin.len());
+            samples.push(sample);
+        }
+
+        let (mut normal, mut poisson, mut aux) = (Vec::new(), Vec::new(), 0);
+        for set in &config.parameters {
+            match &set.constraint {
+                Constraint::None => {}
+                Constraint::Normal { sigmas, .. } => {
+                    for (i, &sigma) in sigmas.iter().enumerate() {
+                        let ln_norm = (sigma * (2.0 * std::f64::consts::PI).sqrt()).ln();
+                        normal.push(NormalTerm { par: set.offset + i, aux, inv_var: 1.0 / (sigma * sigma), ln_norm });
+                        aux += 1;
+                    }
+                }
+                Constraint::Poisson { factors, .. } => {
+                    for (i, &factor) in factors.iter().enumerate() {
+                        poisson.push(PoissonTerm { par: set.offset + i, aux, factor });
+                        aux += 1;
+                    }
+                }
+            }
+        }
+        let mut model = Model {
+            config,
+            samples,
+            normal,
+            poisson,
+            n_aux: aux,
+            n_scalar,
+            n_sample_bins,
+            n_delta,
+            max_bin_factors,
+            observed: Dataset { main: Vec::new(), aux: Vec::new(), main_constant: 0.0, poisson_constant: Vec::new() },
+            options,
+        };
+        let observed = model.config.observed_data(ws);
+        model.observed = model.dataset(&observed)?;
+        Ok(model)
+    }
+
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+    pub fn options(&self) -> &ModelOptions {
+        &self.options
+    }
+    pub fn n_pars(&self) -> usize {
+        self.config.n_pars
+    }
+    pub fn n_main(&self) -> usize {
+        self.config.n_main
+    }
+    pub fn n_aux(&self) -> usize {
+        self.n_aux
+    }
+    pub fn poi_index(&self) -> usize {
+        self.config.poi_index
+    }
+    pub fn observed(&self) -> &Dataset {
+        &self.observed
+    }
+
+    /// A dataset from a full data vector (main ++ aux), checked for length and values.
+    pub fn dataset(&self, full: &[f64]) -> Result<Dataset> {
+        let (n_main, n_aux) = (self.n_main(), self.n_aux);
+        if full.len() != n_main + n_aux {
+            return Err(EngineError::bad_request(format!(
+                "data has {} values but the model expects {} main bins + {} auxiliary data = {}",
+                full.len(),
+                n_main,
+                n_aux,
+                n_main + n_aux
+            )));
+        }
+        if let Some(i) = full.iter().position(|x| !x.is_finite()) {
+            return Err(EngineError::bad_request(format!("data[{i}] = {} is not finite", full[i])));
+        }
+        let (main, aux) = full.split_at(n_main);
+        if let Some(b) = main.iter().position(|&n| n < 0.0) {
+            return Err(EngineError::bad_request(format!("data[{b}] = {} is a negative count", main[b])));
+        }
+        // Gaussian auxiliary data may be negative (a pulled nuisance parameter); Poisson ones may not.
+        if let Some(t) = self.poisson.iter().find(|t| aux[t.aux] < 0.0) {
+            return Err(EngineError::bad_request(format!("data[{}] = {} is a negative Poisson auxiliary datum", n_main + t.aux, aux[t.aux])));
+        }
+        let main_constant = main.iter().map(|&n| ln_gamma(n + 1.0)).sum();
+        let poisson_constant = self.poisson.iter().map(|t| xlogy(aux[t.aux], t.factor) - ln_gamma(aux[t.aux] + 1.0)).collect();
+        Ok(Dataset { main: main.to_vec(), aux: aux.to_vec(), main_constant, poisson_constant })
+    }
+
+    /// pyhf's `suggested_init`, `suggested_bounds` and `suggested_fixed`.
+    pub fn suggested_init(&self) -> Vec<f64> {
+        self.config.suggested_init()
+    }
+    pub fn suggested_bounds(&self) -> Vec<(f64, f64)> {
+        self.config.suggested_bounds()
+    }
+    pub fn suggested_fixed(&self) -> Vec<bool> {
+        self.config.suggested_fixed()
+    }
+    pub fn par_names(&self) -> Vec<String> {
+        self.config.par_names()
+    }
+
+    pub fn evaluator(&self) -> Evaluator {
+        Evaluator {
+            nu: vec![0.0; self.n_main()],
+            weight: vec![0.0; self.n_main()],
+            scalar_value: vec![0.0; self.n_scalar],
+            scalar_deriv: vec![0.0; self.n_scalar],
+            scalar_product: vec![0.0; self.samples.len()],
+            base: vec![0.0; self.n_sample_bins],
+            bin_product: vec![0.0; self.n_sample_bins],
+            delta_deriv: vec![0.0; self.n_delta],
+            prefix: vec![0.0; self.n_scalar.max(self.max_bin_factors) + 1],
+        }
+    }
+
+    fn check_pars(&self, pars: &[f64]) -> Result<()> {
+        if pars.len() != self.n_pars() {
+            return Err(EngineError::bad_request(format!("expected {} parameters, got {}", self.n_pars(), pars.len())));
+        }
+        Ok(())
+    }
+
+    /// Expected main data ν_b followed by the expected auxiliary data (θ for Gaussian
+    /// constraints, γ·τ for Poisson ones): pyhf's `model.expected_data(pars)`.
+    pub fn expected_data(&self, pars: &[f64]) -> Result<Vec<f64>> {
+        self.check_pars(pars)?;
+        let mut ev = self.evaluator();
+        ev.rates(self, pars, false);
+        let mut out = ev.nu.clone();
+        out.resize(self.n_main() + self.n_aux, 0.0);
+        for t in &self.normal {
+            out[self.n_main() + t.aux] = pars[t.par];
+        }
+        for t in &self.poisson {
+            out[self.n_main() + t.aux] = pars[t.par] * t.factor;
+        }
+        Ok(out)
+    }
+
+    /// pyhf's `model.logpdf(pars, data)`.
+    pub fn logpdf(&self, pars: &[f64], data: &Dataset) -> Result<f64> {
+        self.check_pars(pars)?;
+        Ok(-self.evaluator().nll(self, pars, data))
+    }
+}
+
+/// Scratch buffers for evaluating one model; reuse it across calls to avoid allocation.
+#[derive(Debug, Clone)]
+pub struct Evaluator {
+    nu: Vec<f64>,
+    weight: Vec<f64>,
+    scalar_value: Vec<f64>,
+    scalar_deriv: Vec<f64>,
+    scalar_product: Vec<f64>,
+    base: Vec<f64>,
+    bin_product: Vec<f64>,
+    delta_deriv: Vec<f64>,
+    prefix: Vec<f64>,
+}
+
+impl Evaluator {
+    /// Expected main rates of the last evaluation.
+    pub fn rates_of_last_call(&self) -> &[f64] {
+        &self.nu
+    }
+
+    /// Fill ν (and, with `keep_derivatives`, what the gradient needs).
+    fn rates(&mut self, model: &Model, pars: &[f64], keep_derivatives: bool) {
+        self.nu.iter_mut().for_each(|v| *v = 0.0);
+        for (s, sample) in model.samples.iter().enumerate() {
+            let mut p = 1.0;
+            for (k, factor) in sample.scalar.iter().enumerate() {
+                let (v, d) = match factor {
+                    ScalarFactor::Parameter(par) => (pars[*par], 1.0),
+                    ScalarFactor::NormSys { par, interp } => interp.eval(pars[*par]),
+                };
+                self.scalar_value[sample.scalar_start + k] = v;
+                self.scalar_deriv[sample.scalar_start + k] = d;
+                p *= v;
+            }
+            self.scalar_product[s] = p;
+            let n_bins = sample.nominal.len();
+            for b in 0..n_bins {
+                let mut delta = 0.0;
+                for (h, term) in sample.histosys.iter().enumerate() {
+                    let (v, d) = term.interps[b].eval(pars[term.par]);
+                    delta += v;
+                    if keep_derivatives {
+                        self.delta_deriv[sample.delta_start + h * n_bins + b] = d;
+                    }
+                }
+                let base = sample.nominal[b] + delta;
+                let mut q = 1.0;
+                for f in &sample.per_bin {
+                    q *= pars[f.pars[b]];
+                }
+                self.base[sample.bin_start + b] = base;
+                self.bin_product[sample.bin_start + b] = q;
+                self.nu[sample.offset + b] += p * q * base;
+            }
+        }
+    }
+
+    /// −logpdf at `pars` for `data`.
+    pub fn nll(&mut self, model: &Model, pars: &[f64], data: &Dataset) -> f64 {
+        self.rates(model, pars, false);
+        self.main_nll(data, false) + constraint_nll(model, pars, data, None)
+    }
+
+    /// −logpdf and its gradient (written into `grad`, length n_pars).
+    pub fn nll_and_grad(&mut self, model: &Model, pars: &[f64], data: &Dataset, grad: &mut [f64]) -> f64 {
+        self.rates(model, pars, true);
+        let main = self.main_nll(data, true);
+        grad.iter_mut().for_each(|g| *g = 0.0);
+        let constraints = constraint_nll(model, pars, data, Some(grad));
+        for (s, sample) in model.samples.iter().enumerate() {
+            let n_bins = sample.nominal.len();
+            let p = self.scalar_product[s];
+            let bins = sample.bin_start..sample.bin_start + n_bins;
+            let weight = &self.weight[sample.offset..sample.offset + n_bins];
+            let (base, q) = (&self.base[bins.clone()], &self.bin_product[bins]);
+            if !sample.scalar.is_empty() {
+                // ∂ν_sb/∂f_k = (Π_{j≠k} f_j)·Q_sb·base_sb, summed over bins once per sample.
+                let mut sum = 0.0;
+                for b in 0..n_bins {
+                    sum += weight[b] * q[b] * base[b];
+                }
+                let m = sample.scalar.len();
+                let values = &self.scalar_value[sample.scalar_start..sample.scalar_start + m];
+                let derivs = &self.scalar_deriv[sample.scalar_start..sample.scalar_start + m];
+                // prefix[k] = Π_{j<k} f_j; walk back with the suffix product (safe when a factor is 0).
+                self.prefix[0] = 1.0;
+                for k in 0..m {
+                    self.prefix[k + 1] = self.prefix[k] * values[k];
+                }
+                let mut suffix = 1.0;
+                for k in (0..m).rev() {
+                    let par = match &sample.scalar[k] {
+                        ScalarFactor::Parameter(par) => *par,
+                        ScalarFactor::NormSys { par, .. } => *par,
+                    };
+                    grad[par] += sum * self.prefix[k] * suffix * derivs[k];
+                    suffix *= values[k];
+                }
+            }
+            for (j, factor) in sample.per_bin.iter().enumerate() {
+                for b in 0..n_bins {
+                    let mut others = 1.0;
+                    for (i, other) in sample.per_bin.iter().enumerate() {
+                        if i != j {
+                            others *= pars[other.pars[b]];
+                        }
+                    }
+                    grad[factor.pars[b]] += weight[b] * p * others * base[b];
+                }
+            }
+            for (h, term) in sample.histosys.iter().enumerate() {
+                let derivs = &self.delta_deriv[sample.delta_start + h * n_bins..sample.delta_start + (h + 1) * n_bins];
+                let mut g = 0.0;
+                for b in 0..n_bins {
+                    g += weight[b] * q[b] * derivs[b];
+                }
+                grad[term.par] += p * g;
+            }
+        }
+        main + constraints
+    }
+
+    /// Σ_b [ν_b − n_b·ln ν_b + lgamma(n_b + 1)], and ∂/∂ν_b = 1 − n_b/ν_b into `weight`.
+    fn main_nll(&mut self, data: &Dataset, keep_weights: bool) -> f64 {
+        let mut sum = 0.0;
+        for (b, (&nu, &n)) in self.nu.iter().zip(&data.main).enumerate() {
+            sum += nu - xlogy(n, nu);
+            if keep_weights {
+                self.weight[b] = if n == 0.0 { 1.0 } else { 1.0 - n / nu };
+            }
+        }
+        sum + data.main_constant
+    }
+}
+
+/// −Σ log of the constraint terms; adds their gradient into `grad` when given.
+fn constraint_nll(model: &Model, pars: &[f64], data: &Dataset, mut grad: Option<&mut [f64]>) -> f64 {
+    let mut sum = 0.0;
+    for t in &model.normal {
+        let r = data.aux[t.aux] - pars[t.par];
+        sum += t.ln_norm + 0.5 * r * r * t.inv_var;
+        if let Some(g) = grad.as_deref_mut() {
+            g[t.par] -= r * t.inv_var;
+        }
+    }
+    for (k, t) in model.poisson.iter().enumerate() {
+        let a = data.aux[t.aux];
+        let gamma = pars[t.par];
+        // a·ln(γτ) − γτ − lgamma(a+1), with a·ln τ − lgamma(a+1) precomputed.
+        sum -= xlogy(a, gamma) - gamma * t.factor + data.poisson_constant[k];
+        if let Some(g) = grad.as_deref_mut() {
+            g[t.par] += t.factor - if a == 0.0 { 0.0 } else { a / gamma };
+        }
+    }
+    sum
+}

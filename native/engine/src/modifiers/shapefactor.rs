@@ -1,0 +1,19 @@
+//! shapefactor: one free, unconstrained factor per bin. pyhf couples a shapefactor shared by several
+//! channels bin index by bin index: bin k of every channel uses component k.
+
+use super::uniform;
+use crate::paramset::{ConstraintKind, FixedDefault, Requirement, Setting};
+
+pub fn requirement(n_bins: usize) -> Requirement {
+    Requirement {
+        constraint: ConstraintKind::Unconstrained,
+        n: n_bins,
+        is_scalar: false,
+        inits: Setting::Value(uniform(1.0, n_bins)),
+        bounds: Setting::Value(uniform((0.0, 10.0), n_bins)),
+        fixed: FixedDefault::All(false),
+        auxdata: Setting::Undefined,
+        factors: Setting::Undefined,
+        sigmas: Setting::Undefined,
+    }
+}

@@ -1,0 +1,181 @@
+/**
+ * The contract between the UI and the backend. The Electron preload (preload/index.ts) and the
+ * browser bridge of `histune serve` (renderer/src/bridge/web.ts) both implement `HistuneApi`, so the
+ * compiler keeps the two in step. Everything that crosses it is plain, structured-cloneable data.
+ */
+
+/** Error shape every request rejects with. `path` is a JSON pointer/path into the offending file. */
+export interface ApiError {
+  code: ErrorCode
+  message: string
+  /** JSON path of the offending value, e.g. `channels[0].samples[1].data[3]`. */
+  path?: string
+  /** File the error is about, when there is one. */
+  file?: string
+  /** 1-based line in that file, when it is known (JSON syntax errors). */
+  line?: number
+}
+
+export type ErrorCode =
+  | 'E_JSON_SYNTAX'
+  | 'E_SCHEMA'
+  | 'E_WORKSPACE'
+  | 'E_EMPTY'
+  | 'E_TOO_LARGE'
+  | 'E_IO'
+  | 'E_ENGINE'
+  | 'E_BAD_REQUEST'
+  | 'E_CANCELLED'
+  | 'E_INTERNAL'
+
+export type ModifierType =
+  | 'normfactor'
+  | 'shapefactor'
+  | 'normsys'
+  | 'histosys'
+  | 'lumi'
+  | 'shapesys'
+  | 'staterror'
+
+export interface ModifierRef {
+  name: string
+  type: ModifierType
+}
+
+export interface SampleSummary {
+  name: string
+  channel: string
+  /** Nominal yields per bin. */
+  yields: number[]
+  /** Sum of the nominal yields. */
+  total: number
+  modifiers: ModifierRef[]
+}
+
+export interface ChannelSummary {
+  name: string
+  nBins: number
+  /** Observed data per bin (from `observations`). */
+  observed: number[]
+  samples: SampleSummary[]
+}
+
+export interface ModifierTypeCount {
+  type: ModifierType
+  /** Number of modifier entries of this type across all samples. */
+  count: number
+  /** Distinct parameter (modifier) names of this type, in order of appearance. */
+  names: string[]
+}
+
+/** One parameter set in pyhf's order. Vector parameters (shapesys, staterror, shapefactor) have n > 1. */
+export interface ParameterSummary {
+  name: string
+  /** Per-component names as pyhf prints them: `name` for scalars, `name[i]` for vectors. */
+  componentNames: string[]
+  modifierType: ModifierType
+  n: number
+  inits: number[]
+  bounds: [number, number][]
+  fixed: boolean
+  constraint: 'normal' | 'poisson' | null
+  auxdata: number[]
+}
+
+export interface WorkspaceSummary {
+  /** File the workspace came from, if any. */
+  file?: string
+  version: string
+  measurement: string
+  measurements: { name: string; poi: string }[]
+  poi: string
+  channels: ChannelSummary[]
+  /** All samples of all channels (flattened, in file order). */
+  samples: SampleSummary[]
+  modifiers: ModifierTypeCount[]
+  parameters: ParameterSummary[]
+  /** Total number of scalar parameters (sum of `n`). */
+  nParameters: number
+  nBins: number
+}
+
+export interface RecentFile {
+  path: string
+  openedAt: string
+}
+
+export type Theme = 'light' | 'dark' | 'system'
+
+export interface Settings {
+  theme: Theme
+  recentFiles: RecentFile[]
+}
+
+export interface EngineInfo {
+  version: string
+  /** How the UI reaches the engine: inside Electron's main process, or `histune serve`. */
+  host: 'electron' | 'serve'
+  /** Largest workspace file the backend reads, in bytes (the UI refuses bigger drops up front). */
+  maxWorkspaceBytes: number
+}
+
+/** Pushed from the backend to the UI over the one event stream. */
+export type HistuneEvent =
+  | { type: 'workspace-opened'; summary: WorkspaceSummary }
+  | { type: 'open-failed'; error: ApiError }
+  | { type: 'settings-changed'; settings: Settings }
+
+export type Unsubscribe = () => void
+
+export interface HistuneApi {
+  /** Parse, validate and summarise a workspace given as text (a dropped file's contents). */
+  loadWorkspaceText(text: string, fileName?: string): Promise<WorkspaceSummary>
+  /** Load a workspace from a path the backend can read (recent files, File → Open). */
+  openWorkspaceFile(path: string): Promise<WorkspaceSummary>
+  /** Ask the backend to show its own open dialog (Electron) — resolves null when cancelled or unavailable. */
+  showOpenDialog(): Promise<WorkspaceSummary | null>
+  getSettings(): Promise<Settings>
+  setTheme(theme: Theme): Promise<Settings>
+  engineInfo(): Promise<EngineInfo>
+  /** Subscribe to pushed events; returns the function that unsubscribes. */
+  onEvent(listener: (event: HistuneEvent) => void): Unsubscribe
+}
+
+/** Request methods (everything but the event subscription), as the bridges route them. */
+export type RequestMethod = Exclude<keyof HistuneApi, 'onEvent'>
+export type RequestArgs<M extends RequestMethod> = Parameters<HistuneApi[M]>
+export type RequestResult<M extends RequestMethod> = Awaited<ReturnType<HistuneApi[M]>>
+
+export const REQUEST_METHODS: readonly RequestMethod[] = [
+  'loadWorkspaceText',
+  'openWorkspaceFile',
+  'showOpenDialog',
+  'getSettings',
+  'setTheme',
+  'engineInfo',
+] as const
+
+/** The single IPC channel of the event stream and the prefix of request channels. */
+export const EVENT_CHANNEL = 'histune:event'
+export const requestChannel = (method: RequestMethod): string => `histune:${method}`
+
+export function isApiError(value: unknown): value is ApiError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ApiError).code === 'string' &&
+    typeof (value as ApiError).message === 'string'
+  )
+}
+
+/**
+ * `histune serve` bridges the same contract over HTTP + WebSocket:
+ *   POST `${SERVE_API_PREFIX}<method>` with JSON body `{ args: [...] }` and header
+ *   `${SERVE_TOKEN_HEADER}: <token>` → 200 `{ ok: true, result }` or 4xx/5xx `{ ok: false, error }`;
+ *   WebSocket `${SERVE_EVENTS_PATH}?token=<token>` → one JSON `HistuneEvent` per message.
+ * The token is the per-run secret in the URL that `histune serve` prints (`/?token=…`).
+ */
+export const SERVE_API_PREFIX = '/api/'
+export const SERVE_EVENTS_PATH = '/events'
+export const SERVE_TOKEN_HEADER = 'x-histune-token'
+export type BridgeResponse<T> = { ok: true; result: T } | { ok: false; error: ApiError }
