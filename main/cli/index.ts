@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander'
+import { registerInference } from './commands/inference'
 import { registerInspect } from './commands/inspect'
 import { registerServe } from './commands/serve'
 import { EXIT_BAD_INPUT, fail } from './run'
@@ -12,6 +13,7 @@ const program = new Command()
 // One file per command (group) under commands/.
 registerInspect(program)
 registerServe(program)
+registerInference(program)
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT_BAD_INPUT)

@@ -1,0 +1,104 @@
+/**
+ * Typed facade over the inference functions of the native addon (crate histune-infer): asymptotic
+ * hypothesis tests, discovery significance, upper limits, profile scans, impact rankings and toys,
+ * with pyhf 0.7.6 semantics. Every call takes the workspace as JSON text, runs off the JS thread
+ * and rejects with an `EngineError` (code, path) on bad input. The addon is loaded lazily, like
+ * main/engine/index.ts does.
+ */
+import { createRequire } from 'node:module'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+import type * as Native from '../../native/node/index'
+import { EngineError, findProjectRoot, toEngineError } from './index'
+
+export type {
+  DiscoveryReport,
+  FitSummary,
+  HypotestReport,
+  ImpactReport,
+  InferenceDiagnostics,
+  InferenceOptions,
+  ProfileScanReport,
+  RankingReport,
+  TestStatisticName,
+  TestStatisticReport,
+  ToysReport,
+  UpperLimitReport,
+} from '../../native/node/index'
+
+type NativeAddon = typeof Native
+
+let addon: NativeAddon | null = null
+
+function load(): NativeAddon {
+  if (addon) return addon
+  const here = dirname(fileURLToPath(import.meta.url))
+  const root = findProjectRoot(here) ?? findProjectRoot(process.cwd())
+  const require = createRequire(import.meta.url)
+  try {
+    if (root) addon = require(join(root, 'native', 'node', 'index.cjs')) as NativeAddon
+    else if (process.env.HISTUNE_NATIVE_PATH) addon = require(resolve(process.env.HISTUNE_NATIVE_PATH)) as NativeAddon
+    else throw new EngineError('E_ENGINE', 'cannot find the Histune project root to load the native engine; set HISTUNE_NATIVE_PATH')
+  } catch (error) {
+    if (error instanceof EngineError) throw error
+    throw new EngineError('E_ENGINE', error instanceof Error ? error.message : String(error))
+  }
+  if (typeof addon.inferHypotest !== 'function') {
+    addon = null
+    throw new EngineError('E_ENGINE', 'the native addon was built without the inference functions: run `npm run build:native`')
+  }
+  return addon
+}
+
+async function call<T>(f: (native: NativeAddon) => Promise<T>): Promise<T> {
+  try {
+    return await f(load())
+  } catch (error) {
+    throw toEngineError(error)
+  }
+}
+
+const opts = (options?: Native.InferenceOptions): Native.InferenceOptions | null => options ?? null
+
+/** Asymptotic CLs at `mu` (pyhf's hypotest with tail probabilities and the expected band). */
+export function hypotest(text: string, mu: number, options?: Native.InferenceOptions): Promise<Native.HypotestReport> {
+  return call((n) => n.inferHypotest(text, mu, opts(options)))
+}
+
+/** Discovery: p0, Z0 = √q0 and the median expected Z0 (Asimov data at μ = 1). */
+export function discovery(text: string, options?: Native.InferenceOptions): Promise<Native.DiscoveryReport> {
+  return call((n) => n.inferDiscovery(text, opts(options)))
+}
+
+/** A test statistic (q0, q, qtilde, tmu, tmu_tilde) at `mu`, with its two fits. */
+export function testStatistic(text: string, mu: number, options?: Native.InferenceOptions): Promise<Native.TestStatisticReport> {
+  return call((n) => n.inferTestStatistic(text, mu, opts(options)))
+}
+
+/** Observed and expected (−2σ … +2σ) upper limits on the POI at `options.cl` (default 0.95). */
+export function upperLimit(text: string, options?: Native.InferenceOptions): Promise<Native.UpperLimitReport> {
+  return call((n) => n.inferUpperLimit(text, opts(options)))
+}
+
+/** Profile-likelihood scan of `parameter` over `points` values in [lo, hi]. */
+export function profileScan(
+  text: string,
+  parameter: string,
+  lo: number,
+  hi: number,
+  points: number,
+  options?: Native.InferenceOptions,
+): Promise<Native.ProfileScanReport> {
+  return call((n) => n.inferProfileScan(text, parameter, lo, hi, points, opts(options)))
+}
+
+/** Impacts of the nuisance parameters on the POI, largest first (`options.topN` to truncate). */
+export function rankImpacts(text: string, options?: Native.InferenceOptions): Promise<Native.RankingReport> {
+  return call((n) => n.inferRanking(text, opts(options)))
+}
+
+/** Pseudo-experiments at `mu` (`options.testStat` 'q0' for discovery), seeded and reproducible. */
+export function toys(text: string, mu: number, options?: Native.InferenceOptions): Promise<Native.ToysReport> {
+  return call((n) => n.inferToys(text, mu, opts(options)))
+}
