@@ -81,4 +81,43 @@ describe('the studio in Chromium over `histune serve`', () => {
     await expect.poll(async () => panel.textContent()).toContain('E_JSON_SYNTAX')
     expect(await panel.textContent()).toMatch(/line/i)
   })
+
+  it.each([
+    ['an empty file', 'empty.json', () => '', 'E_EMPTY'],
+    ['mismatched bin counts', 'bins.json', () => {
+      const w = JSON.parse(tutorial) as { observations: { data: number[] }[] }
+      w.observations[0]!.data.pop()
+      return JSON.stringify(w)
+    }, 'E_WORKSPACE'],
+    ['an unknown modifier type', 'modifier.json', () => {
+      const w = JSON.parse(tutorial) as { channels: { samples: { modifiers: { type: string }[] }[] }[] }
+      w.channels[0]!.samples[1]!.modifiers[0]!.type = 'normsyst'
+      return JSON.stringify(w)
+    }, 'E_SCHEMA'],
+  ])('shows %s as an error and keeps working', async (_what, name, make, code) => {
+    const { page } = browser
+    await dropFile(page, 'body', name, make())
+    const panel = page.getByTestId('error-panel')
+    await expect.poll(async () => panel.textContent()).toContain(code)
+    expect(await panel.textContent()).toContain(name)
+  })
+
+  it('refuses a 200 MB drop up front, and the backend keeps serving', async () => {
+    const { page } = browser
+    const dataTransfer = await page.evaluateHandle(() => {
+      const transfer = new DataTransfer()
+      transfer.items.add(new File([new Uint8Array(200 * 1024 * 1024)], 'huge.json', { type: 'application/json' }))
+      return transfer
+    })
+    for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent('body', type, { dataTransfer })
+    const panel = page.getByTestId('error-panel')
+    await expect.poll(async () => panel.textContent()).toContain('E_TOO_LARGE')
+    expect(await panel.textContent()).toContain('huge.json')
+
+    // After every bad input the same server still answers with a good workspace.
+    await dropFile(page, 'body', 'workspace.json', tutorial)
+    await expect.poll(async () => page.getByTestId('error-panel').count()).toBe(0)
+    await expect.poll(async () => page.getByTestId('poi').textContent()).toContain('mu')
+    expect(served.process.exitCode).toBeNull()
+  })
 })
