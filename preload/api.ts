@@ -119,11 +119,140 @@ export interface EngineInfo {
   maxWorkspaceBytes: number
 }
 
+export type Direction = 'maximize' | 'minimize'
+
+/** One parameter of a study's search space (Optuna's int / float distributions). */
+export interface ParameterSpec {
+  name: string
+  type: 'int' | 'float'
+  low: number
+  high: number
+  step?: number
+  log?: boolean
+}
+
+/** Bin edges per channel name. */
+export type ChannelEdges = Record<string, number[]>
+
+/** A channel's total signal and background at the fine binning the preview draws. */
+export interface FineChannel {
+  name: string
+  range: [number, number]
+  /** Edges the binning must be drawn from (a workspace's own bins); null when any edges work. */
+  grid: number[] | null
+  edges: number[]
+  signal: number[]
+  background: number[]
+  /** Σw² of the background MC per fine bin; null when the model has no MC statistics. */
+  backgroundSumw2: number[] | null
+  /** Observed data per fine bin, when the model has data that can be binned finely. */
+  data: number[] | null
+}
+
+export interface BaselineSummary {
+  value: number
+  edges: ChannelEdges
+  heldoutValue?: number
+  error?: string
+}
+
+/** A study config loaded into the studio: everything the binning preview and study panel need. */
+export interface StudySetup {
+  file?: string
+  name: string
+  objectiveNames: string[]
+  directions: Direction[]
+  space: ParameterSpec[]
+  constraintNames: string[]
+  sampler: string
+  trials: number
+  seed?: number
+  channels: FineChannel[]
+  /** A starting binning for the preview (equal width over each channel's range). */
+  initialEdges: ChannelEdges
+}
+
+/** Per-bin content of one channel at the evaluated binning, with the constraints each bin breaks. */
+export interface BinContent {
+  lo: number
+  hi: number
+  signal: number
+  background: number
+  /** Relative MC statistical error of the background, when known. */
+  mcRelError: number | null
+  /** Names of the constraints this bin violates (e.g. `min_background`). */
+  violations: string[]
+}
+
+export interface BinningEvaluation {
+  edges: ChannelEdges
+  /** One per objective, in `objectiveNames` order. */
+  values: number[]
+  objectiveNames: string[]
+  feasible: boolean
+  constraints: { name: string; value: number }[]
+  /** z0, p0, expected_limit, mu_hat, … (finite values only). */
+  metrics: Record<string, number>
+  heldoutValue?: number
+  bins: Record<string, BinContent[]>
+  elapsedMs: number
+}
+
+export type TrialStateName = 'RUNNING' | 'COMPLETE' | 'PRUNED' | 'FAIL' | 'WAITING'
+
+export interface TrialRecord {
+  number: number
+  state: TrialStateName
+  values: number[] | null
+  params: Record<string, number | string | boolean | null>
+  edges: ChannelEdges | null
+  feasible: boolean
+  heldoutValue?: number
+  durationMs?: number
+  /** Why the trial is FAIL, when it is. */
+  failReason?: string
+  /** The baseline a warm-start trial came from. */
+  baseline?: string
+}
+
+export type StudyRunState = 'idle' | 'running' | 'paused' | 'finished' | 'cancelled' | 'failed'
+
+export interface StudyProgress {
+  studyName: string
+  state: StudyRunState
+  /** Trials this run will evaluate. */
+  nTrials: number
+  finished: number
+  nComplete: number
+  nFail: number
+  nInfeasible: number
+  trialsPerSecond: number
+  /** Best feasible value of the first objective so far. */
+  bestValue: number | null
+  bestTrial: number | null
+  error?: ApiError
+}
+
+export interface StudyStartOptions {
+  trials?: number
+  seed?: number
+  /** Storage URL (`sqlite:///…`, `postgresql://…`); in memory when omitted. */
+  storage?: string
+  studyName?: string
+  /** Objective evaluations in flight at once. */
+  workers?: number
+  sampler?: 'tpe' | 'random' | 'qmc' | 'nsga2' | 'motpe' | 'grid'
+}
+
 /** Pushed from the backend to the UI over the one event stream. */
 export type HistuneEvent =
   | { type: 'workspace-opened'; summary: WorkspaceSummary }
   | { type: 'open-failed'; error: ApiError }
   | { type: 'settings-changed'; settings: Settings }
+  | { type: 'study-setup'; setup: StudySetup }
+  /** Finished trials, batched (at most ten messages a second). */
+  | { type: 'trials'; studyName: string; trials: TrialRecord[] }
+  | { type: 'study-progress'; progress: StudyProgress }
 
 export type Unsubscribe = () => void
 
@@ -137,6 +266,26 @@ export interface HistuneApi {
   getSettings(): Promise<Settings>
   setTheme(theme: Theme): Promise<Settings>
   engineInfo(): Promise<EngineInfo>
+  /** Load a study config (YAML/JSON text, e.g. a dropped file) into the studio. */
+  loadStudyConfigText(text: string, fileName?: string): Promise<StudySetup>
+  /** Load a study config from a path the backend can read (relative model files resolve against it). */
+  openStudyConfigFile(path: string): Promise<StudySetup>
+  /**
+   * Score one binning of the loaded study (the preview's drag). A newer call supersedes an older
+   * one still waiting: the older rejects with E_CANCELLED.
+   */
+  evaluateBinning(edges: ChannelEdges): Promise<BinningEvaluation>
+  /** The baselines of the loaded study (equal width, flat, TransfoD, the DP optimum, …). */
+  studyBaselines(): Promise<Record<string, BaselineSummary>>
+  /** Start (or resume, with the same storage and name) the loaded study; progress comes as events. */
+  startStudy(options: StudyStartOptions): Promise<StudyProgress>
+  pauseStudy(): Promise<StudyProgress>
+  resumeStudy(): Promise<StudyProgress>
+  cancelStudy(): Promise<StudyProgress>
+  /** All trials of the current study so far (e.g. after a reload). */
+  studyTrials(): Promise<TrialRecord[]>
+  /** The pyhf workspace (JSON text) of the loaded study at `edges`, built from all MC, for export. */
+  exportWorkspace(edges: ChannelEdges): Promise<string>
   /** Subscribe to pushed events; returns the function that unsubscribes. */
   onEvent(listener: (event: HistuneEvent) => void): Unsubscribe
 }
@@ -153,6 +302,16 @@ export const REQUEST_METHODS: readonly RequestMethod[] = [
   'getSettings',
   'setTheme',
   'engineInfo',
+  'loadStudyConfigText',
+  'openStudyConfigFile',
+  'evaluateBinning',
+  'studyBaselines',
+  'startStudy',
+  'pauseStudy',
+  'resumeStudy',
+  'cancelStudy',
+  'studyTrials',
+  'exportWorkspace',
 ] as const
 
 /** The single IPC channel of the event stream and the prefix of request channels. */

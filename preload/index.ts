@@ -24,6 +24,16 @@ const api = {
   getSettings: () => request('getSettings'),
   setTheme: (theme) => request('setTheme', theme),
   engineInfo: () => request('engineInfo'),
+  loadStudyConfigText: (text, fileName) => request('loadStudyConfigText', text, fileName),
+  openStudyConfigFile: (path) => request('openStudyConfigFile', path),
+  evaluateBinning: (edges) => request('evaluateBinning', edges),
+  studyBaselines: () => request('studyBaselines'),
+  startStudy: (options) => request('startStudy', options),
+  pauseStudy: () => request('pauseStudy'),
+  resumeStudy: () => request('resumeStudy'),
+  cancelStudy: () => request('cancelStudy'),
+  studyTrials: () => request('studyTrials'),
+  exportWorkspace: (edges) => request('exportWorkspace', edges),
   onEvent: (listener) => {
     const handler = (_event: unknown, payload: HistuneEvent): void => listener(payload)
     ipcRenderer.on(EVENT_CHANNEL, handler)

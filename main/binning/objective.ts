@@ -7,7 +7,9 @@
 
 import { HistuneError } from '../errors'
 import { baselineBinnings } from './baseline-set'
-import type { BinnedModel, ChannelEdges } from './binned-model'
+import type { BinnedModel, ChannelEdges, ChannelInfo } from './binned-model'
+import type { BinYields } from './constraints'
+import type { Histogram } from './histogram'
 import { type BinningSpace, binningSpace, type ParameterDescriptor } from './binning-space'
 import { type Direction, loadStudyConfig, type StudyConfig } from './config'
 import { MC_STAT, reportBins } from './constraints'
@@ -62,6 +64,14 @@ export interface BinningObjective {
   baselines(): Promise<Record<string, BaselineResult>>
   /** The workspace at `edges` from all MC events, with the observed data, for export. */
   workspaceFor(edges: ChannelEdges): PyhfWorkspace
+  /** The channels of the model the trials score (ranges, fixed grids). */
+  readonly channels: ChannelInfo[]
+  /** Whether the scored model knows its background MC statistics (Σw², event counts). */
+  readonly hasMcStatistics: boolean
+  /** Per channel and bin: the yields the constraints are checked on. */
+  binYields(edges: ChannelEdges): Record<string, BinYields[]>
+  /** Total signal and background of `channel` at fine `edges` (the studio's preview). */
+  fineHistograms(channel: string, edges: number[]): { signal: Histogram; background: Histogram }
 }
 
 export interface BinningObjectiveOptions {
@@ -206,6 +216,10 @@ export async function createBinningObjective(config: StudyConfig, options: Binni
       return out
     },
     workspaceFor: (edges) => full.workspace(edges),
+    channels: train.channels,
+    hasMcStatistics: train.hasMcStatistics,
+    binYields: (edges) => train.binYields(edges),
+    fineHistograms: (channel, edges) => train.fineHistograms(channel, edges),
   }
 }
 

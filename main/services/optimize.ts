@@ -68,7 +68,7 @@ export interface OptimizeSummary {
 
 const camel = (key: string): string => key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())
 
-function makeSampler(settings: StudySettings, objective: BinningObjective, seed: number | undefined): Sampler {
+export function makeSampler(settings: StudySettings, objective: BinningObjective, seed: number | undefined): Sampler {
   const options = Object.fromEntries(Object.entries(settings.samplerOptions).map(([k, v]) => [camel(k), v])) as Record<string, unknown>
   switch (settings.sampler) {
     case 'tpe':
@@ -107,13 +107,27 @@ function suggest(trial: Trial, objective: BinningObjective): Record<string, numb
   return params
 }
 
-const isFeasible = (t: FrozenTrial): boolean => {
+/** One trial: suggest the binning parameters, score the binning, keep its edges, constraints and metrics. */
+export function trialObjective(objective: BinningObjective): (trial: Trial) => Promise<number | number[]> {
+  return async (trial) => {
+    const evaluation = await objective.evaluate(suggest(trial, objective))
+    trial.setConstraints(evaluation.constraints)
+    trial.setUserAttr('edges', evaluation.edges)
+    trial.setUserAttr('metrics', evaluation.metrics)
+    if (evaluation.heldout_value !== undefined && Number.isFinite(evaluation.heldout_value)) {
+      trial.setUserAttr('heldout_value', evaluation.heldout_value)
+    }
+    return evaluation.values.length === 1 ? evaluation.values[0]! : evaluation.values
+  }
+}
+
+export const isFeasible = (t: FrozenTrial): boolean => {
   const c = t.systemAttrs.constraints
   return !Array.isArray(c) || c.every((v) => typeof v === 'number' && v <= 0)
 }
 
 /** The best feasible COMPLETE trials: the single best, or the Pareto front with several objectives. */
-function bestTrials(trials: FrozenTrial[], directions: readonly string[]): FrozenTrial[] {
+export function bestTrials(trials: FrozenTrial[], directions: readonly string[]): FrozenTrial[] {
   const sign = directions.map((d) => (d === 'maximize' ? -1 : 1))
   const candidates = trials.filter((t) => t.state === 'COMPLETE' && t.values !== null && isFeasible(t))
   const better = (a: number[], b: number[]): boolean =>
@@ -156,11 +170,20 @@ async function openStudy(options: OptimizeOptions, storage: StudyStorage): Promi
   return { configText, configFile, studyName: options.studyName }
 }
 
+/** Store the config with a new study, so workers elsewhere evaluate the same objective. */
+export async function rememberConfig(study: Study, configText: string, configFile: string, objective: BinningObjective): Promise<void> {
+  const attrs = await study.userAttrs()
+  if (attrs[CONFIG_ATTR] !== undefined) return
+  await study.setUserAttr(CONFIG_ATTR, configText)
+  await study.setUserAttr(CONFIG_FILE_ATTR, configFile)
+  await study.setUserAttr('histune:constraint_names', objective.constraintNames)
+}
+
 /**
  * A new study starts from the baselines its search space can express (the exact DP optimum above
  * all): TPE then searches around a good binning instead of rediscovering it.
  */
-async function warmStart(study: Study, objective: BinningObjective, baselines: Record<string, BaselineResult>): Promise<void> {
+export async function warmStart(study: Study, objective: BinningObjective, baselines: Record<string, BaselineResult>): Promise<void> {
   const ranked = Object.entries(baselines)
     .filter(([, b]) => Number.isFinite(b.value) && b.feasible !== false)
     .sort(([, a], [, b]) => (objective.directions[0] === 'maximize' ? b.value - a.value : a.value - b.value))
@@ -191,30 +214,12 @@ export async function runBinningStudy(options: OptimizeOptions): Promise<Optimiz
       sampler: makeSampler(config.study, objective, seed),
       loadIfExists: true,
     })
-    const attrs = await study.userAttrs()
-    if (attrs[CONFIG_ATTR] === undefined) {
-      await study.setUserAttr(CONFIG_ATTR, configText)
-      await study.setUserAttr(CONFIG_FILE_ATTR, configFile)
-      await study.setUserAttr('histune:constraint_names', objective.constraintNames)
-    }
+    await rememberConfig(study, configText, configFile, objective)
 
     const baselines = await objective.baselines()
     const nTrials = options.trials ?? config.study.trials
     if ((await study.getTrials()).length === 0) await warmStart(study, objective, baselines)
-    const runner = new StudyRunner(
-      study,
-      async (trial) => {
-        const evaluation = await objective.evaluate(suggest(trial, objective))
-        trial.setConstraints(evaluation.constraints)
-        trial.setUserAttr('edges', evaluation.edges)
-        trial.setUserAttr('metrics', evaluation.metrics)
-        if (evaluation.heldout_value !== undefined && Number.isFinite(evaluation.heldout_value)) {
-          trial.setUserAttr('heldout_value', evaluation.heldout_value)
-        }
-        return evaluation.values.length === 1 ? evaluation.values[0]! : evaluation.values
-      },
-      { nTrials, concurrency: options.workers ?? 1 },
-    )
+    const runner = new StudyRunner(study, trialObjective(objective), { nTrials, concurrency: options.workers ?? 1 })
     if (options.onTrial) runner.on('trial', (event) => options.onTrial!(event, nTrials))
     options.signal?.addEventListener('abort', () => runner.cancel(), { once: true })
     await runner.run()
