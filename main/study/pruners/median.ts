@@ -1,0 +1,1 @@
+export { MedianPruner, PercentilePruner, type PercentilePrunerOptions } from './percentile.js'

@@ -1,0 +1,96 @@
+import type { Distribution, ParamValue } from '../distributions.js'
+import type { FrozenTrial, JsonValue, StudyDirection, TrialState } from '../frozen-trial.js'
+
+/**
+ * What a sampler sees of a study: the trials as they were when the current trial was asked for
+ * (finished, running and waiting), and a way to leave notes on the current trial.
+ */
+export interface StudyView {
+  readonly studyName: string
+  readonly directions: readonly StudyDirection[]
+  getTrials(states?: readonly TrialState[]): FrozenTrial[]
+  /** Queued write of a system attr on a trial (visible to later snapshots). */
+  setTrialSystemAttr(trialId: number, key: string, value: JsonValue): void
+  /** Asks the optimisation loop to end after the running trials (a grid that ran out of points). */
+  stop?(): void
+}
+
+/** Optuna's sampler protocol: a joint ("relative") draw at ask time, then per-param draws. */
+export interface Sampler {
+  inferRelativeSearchSpace(study: StudyView, trial: FrozenTrial): Record<string, Distribution>
+  sampleRelative(study: StudyView, trial: FrozenTrial, searchSpace: Record<string, Distribution>): Record<string, ParamValue>
+  sampleIndependent(study: StudyView, trial: FrozenTrial, name: string, distribution: Distribution): ParamValue
+  beforeTrial?(study: StudyView, trial: FrozenTrial): void
+  afterTrial?(study: StudyView, trial: FrozenTrial, state: TrialState, values: number[] | null): void
+}
+
+/** Optuna's `IntersectionSearchSpace(include_pruned=True)`: params with one identical distribution in every finished trial. */
+export function intersectionSearchSpace(trials: readonly FrozenTrial[]): Record<string, Distribution> {
+  let space: Record<string, Distribution> | null = null
+  for (const t of trials) {
+    if (t.state !== 'COMPLETE' && t.state !== 'PRUNED') continue
+    if (space === null) {
+      space = { ...t.distributions }
+      continue
+    }
+    for (const name of Object.keys(space)) {
+      const d = t.distributions[name]
+      if (d === undefined || !sameDistribution(d, space[name]!)) delete space[name]
+    }
+  }
+  const out: Record<string, Distribution> = {}
+  for (const name of Object.keys(space ?? {}).sort()) out[name] = space![name]!
+  return out
+}
+
+/**
+ * Optuna's `_GroupDecomposedSearchSpace`: splits the params of finished trials into disjoint groups
+ * of params that always appear together, so that each group of a conditional space can be sampled
+ * jointly. A param whose distribution changes between trials is left out.
+ */
+export function groupDecomposedSearchSpace(trials: readonly FrozenTrial[]): Record<string, Distribution>[] {
+  let groups: Set<string>[] = []
+  const dists = new Map<string, Distribution | null>()
+  for (const t of trials) {
+    if (t.state !== 'COMPLETE' && t.state !== 'PRUNED') continue
+    const names = new Set(Object.keys(t.distributions))
+    for (const n of names) {
+      const d = t.distributions[n]!
+      const old = dists.get(n)
+      if (old === undefined) dists.set(n, d)
+      else if (old !== null && !sameDistribution(old, d)) dists.set(n, null)
+    }
+    const next: Set<string>[] = []
+    const covered = new Set<string>()
+    for (const g of groups) {
+      const inside = new Set([...g].filter((n) => names.has(n)))
+      const outside = new Set([...g].filter((n) => !names.has(n)))
+      if (inside.size > 0) next.push(inside)
+      if (outside.size > 0) next.push(outside)
+      for (const n of g) covered.add(n)
+    }
+    const fresh = new Set([...names].filter((n) => !covered.has(n)))
+    if (fresh.size > 0) next.push(fresh)
+    groups = next
+  }
+  return groups
+    .map((g) => {
+      const space: Record<string, Distribution> = {}
+      for (const n of [...g].sort()) {
+        const d = dists.get(n)
+        if (d !== null && d !== undefined && !d.single()) space[n] = d
+      }
+      return space
+    })
+    .filter((space) => Object.keys(space).length > 0)
+}
+
+function sameDistribution(a: Distribution, b: Distribution): boolean {
+  if (a.kind !== b.kind) return false
+  if (a.kind === 'categorical') {
+    const bc = (b as typeof a).choices
+    return a.choices.length === bc.length && a.choices.every((c, i) => Object.is(c, bc[i]))
+  }
+  const bn = b as typeof a
+  return a.low === bn.low && a.high === bn.high && a.log === bn.log && a.step === bn.step
+}
