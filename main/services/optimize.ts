@@ -25,6 +25,7 @@ import {
 /** Where a worker finds the study's config: stored with the study, so every worker evaluates the same objective. */
 const CONFIG_ATTR = 'histune:config'
 const CONFIG_FILE_ATTR = 'histune:config_file'
+const DEFAULT_HEARTBEAT_S = 10
 
 export interface OptimizeOptions {
   /** The study config (YAML/JSON); omitted for a worker joining a study that has its config stored. */
@@ -35,6 +36,12 @@ export interface OptimizeOptions {
   seed?: number
   /** Objective evaluations in flight at once in this process. */
   workers?: number
+  /**
+   * Seconds between heartbeats of running trials in shared storage; a trial silent for twice this
+   * (a worker killed mid-trial) is failed by the next worker that asks. Default 10 s for persistent
+   * storage, none in memory.
+   */
+  heartbeat?: number
   onTrial?: (event: TrialFinishedEvent, nTrials: number) => void
   /** Aborts the run (the running trials become FAIL). */
   signal?: AbortSignal
@@ -213,6 +220,7 @@ export async function runBinningStudy(options: OptimizeOptions): Promise<Optimiz
       directions: objective.directions,
       sampler: makeSampler(config.study, objective, seed),
       loadIfExists: true,
+      heartbeatInterval: options.heartbeat ?? (storageUrl === ':memory:' ? undefined : DEFAULT_HEARTBEAT_S),
     })
     await rememberConfig(study, configText, configFile, objective)
 

@@ -10,6 +10,7 @@ interface StudyFlags {
   storage?: string
   study?: string
   workers?: string
+  heartbeat?: string
   json?: boolean
 }
 
@@ -17,6 +18,13 @@ function positiveInt(flag: string, value: string | undefined, allowZero = false)
   if (value === undefined) return undefined
   const n = Number(value)
   if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new HistuneError('E_BAD_REQUEST', `${flag} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${value}`)
+  return n
+}
+
+function positiveNumber(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!(n > 0) || !Number.isFinite(n)) throw new HistuneError('E_BAD_REQUEST', `${flag} must be a positive number of seconds, got ${value}`)
   return n
 }
 
@@ -105,6 +113,7 @@ export function registerOptimize(program: Command): void {
     .option('--storage <url>', 'sqlite:///file.db or postgresql://… (default: in memory)')
     .option('--study <name>', 'study name (default: the config\'s study.name); an existing study is resumed')
     .option('--workers <k>', 'objective evaluations in flight in this process', '1')
+    .option('--heartbeat <s>', 'seconds between heartbeats of running trials in shared storage (default 10)')
     .option('--json', 'print the summary as JSON')
     .action(async (config: string, flags: StudyFlags) => {
       try {
@@ -116,6 +125,7 @@ export function registerOptimize(program: Command): void {
             trials: positiveInt('--trials', flags.trials, true),
             seed: flags.seed === undefined ? undefined : positiveInt('--seed', flags.seed, true),
             workers: positiveInt('--workers', flags.workers),
+            heartbeat: positiveNumber('--heartbeat', flags.heartbeat),
           },
           flags,
         )
@@ -131,11 +141,18 @@ export function registerOptimize(program: Command): void {
     .requiredOption('--study <name>', 'the study to join (created by histune optimize)')
     .option('--trials <n>', 'trials this worker runs (default: the config\'s study.trials)')
     .option('--workers <k>', 'objective evaluations in flight in this process', '1')
+    .option('--heartbeat <s>', 'seconds between heartbeats of running trials (default 10)')
     .option('--json', 'print the summary as JSON')
     .action(async (flags: StudyFlags) => {
       try {
         await run(
-          { storage: flags.storage, studyName: flags.study, trials: positiveInt('--trials', flags.trials, true), workers: positiveInt('--workers', flags.workers) },
+          {
+            storage: flags.storage,
+            studyName: flags.study,
+            trials: positiveInt('--trials', flags.trials, true),
+            workers: positiveInt('--workers', flags.workers),
+            heartbeat: positiveNumber('--heartbeat', flags.heartbeat),
+          },
           flags,
         )
       } catch (error) {
