@@ -4,11 +4,9 @@
  * testable without the addon.
  */
 
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 
 import type { ErrorCode } from '../../preload/api'
+import { nativeAddon } from '../engine/native'
 import { HistuneError } from '../errors'
 import { addHistograms, type Histogram } from './histogram'
 
@@ -90,11 +88,9 @@ export function withTranslatedErrors(sample: NtupleSample): NtupleSample {
 
 /** The addon's ntuple reader; E_ENGINE with the fix when the addon is not built or not wired. */
 export function nativeNtupleBinding(): NtupleBinding {
-  const here = dirname(fileURLToPath(import.meta.url))
-  const require = createRequire(import.meta.url)
   let addon: Partial<NtupleBinding>
   try {
-    addon = require(join(here, '../../native/node/index.cjs')) as Partial<NtupleBinding>
+    addon = nativeAddon() as unknown as Partial<NtupleBinding>
   } catch (error) {
     throw new HistuneError('E_ENGINE', (error as Error).message)
   }

@@ -3,15 +3,21 @@
  * importing this module never fails; a missing build surfaces as an `EngineError` with code
  * E_ENGINE that says to run `npm run build:native`.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 
 import type { ErrorCode, WorkspaceSummary } from '../../preload/api'
 import type * as Native from '../../native/node/index'
+import { nativeAddon, type NativeAddon } from './native'
 
-export type { CompileOptions, FitOptions, FitResult, InterpCodes, NllAndGrad, Numbers } from '../../native/node/index'
+export type {
+  ChannelLayout,
+  CompileOptions,
+  FitOptions,
+  FitResult,
+  InterpCodes,
+  NllAndGrad,
+  Numbers,
+  SampleYields,
+} from '../../native/node/index'
 
 const ERROR_CODES: readonly ErrorCode[] = [
   'E_JSON_SYNTAX',
@@ -75,48 +81,16 @@ export function toEngineError(error: unknown): EngineError {
   })
 }
 
-/** The addon's exports (native/node/index.d.ts). */
-type NativeAddon = typeof Native
-
-/** The project root: the nearest directory above `from` whose package.json is named "histune". */
-export function findProjectRoot(from: string): string | null {
-  let dir = from
-  for (;;) {
-    const pkg = join(dir, 'package.json')
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'histune') return dir
-      } catch {
-        // unreadable package.json: keep walking up
-      }
-    }
-    const parent = dirname(dir)
-    if (parent === dir) return null
-    dir = parent
-  }
-}
-
-let addon: NativeAddon | null = null
+let checked: NativeAddon | null = null
 
 function load(): NativeAddon {
-  if (addon) return addon
-  const here = dirname(fileURLToPath(import.meta.url))
-  const root = findProjectRoot(here) ?? findProjectRoot(process.cwd())
-  const require = createRequire(import.meta.url)
+  if (checked) return checked
   try {
-    if (root) {
-      addon = require(join(root, 'native', 'node', 'index.cjs')) as NativeAddon
-    } else if (process.env.HISTUNE_NATIVE_PATH) {
-      addon = require(resolve(process.env.HISTUNE_NATIVE_PATH)) as NativeAddon
-    } else {
-      throw new EngineError('E_ENGINE', 'cannot find the Histune project root (a package.json named "histune") to load the native engine; set HISTUNE_NATIVE_PATH')
-    }
+    checked = nativeAddon()
   } catch (error) {
-    if (error instanceof EngineError) throw error
-    const message = error instanceof Error ? error.message : String(error)
-    throw new EngineError('E_ENGINE', message)
+    throw new EngineError('E_ENGINE', error instanceof Error ? error.message : String(error))
   }
-  return addon
+  return checked
 }
 
 function call<T>(f: (native: NativeAddon) => T): T {
@@ -133,9 +107,12 @@ export function engineVersion(): string {
   return call((n) => n.engineVersion())
 }
 
-/** Parse, validate and summarise a pyhf workspace given as JSON text. Throws EngineError. */
-export function summarizeWorkspace(text: string, fileName?: string): WorkspaceSummary {
-  return call((n) => n.summarizeWorkspace(text, fileName ?? null))
+/**
+ * Parse, validate and summarise a pyhf workspace given as JSON text, for its first measurement (as
+ * pyhf does) or the one named `measurement`. Throws EngineError.
+ */
+export function summarizeWorkspace(text: string, fileName?: string, measurement?: string): WorkspaceSummary {
+  return call((n) => n.summarizeWorkspace(text, fileName ?? null, measurement ?? null))
 }
 
 /** Path of the loaded addon (for diagnostics). */
@@ -157,6 +134,16 @@ export class Model {
   /** Parse, validate and compile workspace text. Throws EngineError. */
   static compile(text: string, options?: Native.CompileOptions): Model {
     return new Model(call((n) => n.Model.compile(text, options ?? null)))
+  }
+
+  /** The same off the JS thread (large workspaces take milliseconds to parse). Rejects with EngineError. */
+  static async compileAsync(text: string, options?: Native.CompileOptions): Promise<Model> {
+    const native = load()
+    try {
+      return new Model(await native.Model.compileAsync(text, options ?? null))
+    } catch (error) {
+      throw toEngineError(error)
+    }
   }
 
   get nPars(): number {
@@ -188,6 +175,16 @@ export class Model {
   }
   get suggestedFixed(): boolean[] {
     return this.native.suggestedFixed
+  }
+
+  /** Channels in pyhf's sorted order, with their slice of the main data. */
+  get channels(): Native.ChannelLayout[] {
+    return this.native.channels
+  }
+
+  /** Expected yields per sample and channel, e.g. post-fit stacks at a best fit. */
+  expectedBySample(pars: Native.Numbers): Native.SampleYields[] {
+    return this.guard(() => this.native.expectedBySample(pars))
   }
 
   /** Observed main data (sorted channel order) followed by the auxiliary data. */

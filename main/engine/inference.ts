@@ -5,12 +5,10 @@
  * and rejects with an `EngineError` (code, path) on bad input. The addon is loaded lazily, like
  * main/engine/index.ts does.
  */
-import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 
 import type * as Native from '../../native/node/index'
-import { EngineError, findProjectRoot, toEngineError } from './index'
+import { EngineError, toEngineError } from './index'
+import { nativeAddon, type NativeAddon } from './native'
 
 export type {
   DiscoveryReport,
@@ -27,28 +25,20 @@ export type {
   UpperLimitReport,
 } from '../../native/node/index'
 
-type NativeAddon = typeof Native
-
 let addon: NativeAddon | null = null
 
 function load(): NativeAddon {
   if (addon) return addon
-  const here = dirname(fileURLToPath(import.meta.url))
-  const root = findProjectRoot(here) ?? findProjectRoot(process.cwd())
-  const require = createRequire(import.meta.url)
+  let loaded: NativeAddon
   try {
-    if (root) addon = require(join(root, 'native', 'node', 'index.cjs')) as NativeAddon
-    else if (process.env.HISTUNE_NATIVE_PATH) addon = require(resolve(process.env.HISTUNE_NATIVE_PATH)) as NativeAddon
-    else throw new EngineError('E_ENGINE', 'cannot find the Histune project root to load the native engine; set HISTUNE_NATIVE_PATH')
+    loaded = nativeAddon()
   } catch (error) {
-    if (error instanceof EngineError) throw error
     throw new EngineError('E_ENGINE', error instanceof Error ? error.message : String(error))
   }
-  if (typeof addon.inferHypotest !== 'function') {
-    addon = null
+  if (typeof loaded.inferHypotest !== 'function') {
     throw new EngineError('E_ENGINE', 'the native addon was built without the inference functions: run `npm run build:native`')
   }
-  return addon
+  return (addon = loaded)
 }
 
 async function call<T>(f: (native: NativeAddon) => Promise<T>): Promise<T> {

@@ -4,6 +4,11 @@
 // (main/engine does this for you).
 import type { WorkspaceSummary } from '../../preload/api'
 
+/**
+ * Interpolation codes. A missing entry takes pyhf 0.7.6's model default (normsys code4, histosys
+ * code4p); note that pyhf's own `modifier_settings` replaces the whole dict, so there a missing
+ * histosys entry means code0 — pass both codes to reproduce such a pyhf call.
+ */
 export interface InterpCodes {
   /** 'code1' or 'code4' (default 'code4', as pyhf 0.7.6). */
   normsys?: 'code1' | 'code4'
@@ -54,9 +59,24 @@ export interface NllAndGrad {
 
 export type Numbers = Float64Array | number[]
 
+export interface SampleYields {
+  channel: string
+  sample: string
+  yields: number[]
+}
+
+/** A channel's slice of the main data vector (pyhf's sorted channel order). */
+export interface ChannelLayout {
+  name: string
+  offset: number
+  nBins: number
+}
+
 export declare class Model {
   private constructor()
   static compile(text: string, options?: CompileOptions | null): Model
+  /** compile on the libuv thread pool. */
+  static compileAsync(text: string, options?: CompileOptions | null): Promise<Model>
   readonly nPars: number
   readonly nMain: number
   readonly nAux: number
@@ -67,8 +87,10 @@ export declare class Model {
   readonly suggestedInit: number[]
   readonly suggestedBounds: [number, number][]
   readonly suggestedFixed: boolean[]
+  readonly channels: ChannelLayout[]
   observedData(): number[]
   expectedData(pars: Numbers): number[]
+  expectedBySample(pars: Numbers): SampleYields[]
   nll(pars: Numbers, data?: Numbers | null): number
   logpdf(pars: Numbers, data?: Numbers | null): number
   grad(pars: Numbers, data?: Numbers | null): Float64Array
@@ -80,6 +102,236 @@ export declare class Model {
 }
 
 export declare function engineVersion(): string
-export declare function summarizeWorkspace(text: string, fileName?: string | null): WorkspaceSummary
+export declare function summarizeWorkspace(text: string, fileName?: string | null, measurement?: string | null): WorkspaceSummary
 export declare function translateError(error: unknown): unknown
 export declare const addonPath: string
+
+// ---- Inference (src/infer.rs, crate histune-infer). Each call compiles the workspace text and runs
+// off the JS thread; numbers that could not be computed (NaN) arrive as null. ----
+
+export type TestStatisticName = 'q0' | 'q' | 'qtilde' | 'tmu' | 'tmu_tilde'
+
+/** Options shared by the infer* calls; each reads the fields that apply to it. */
+export interface InferenceOptions {
+  /** Measurement name (default: the first). */
+  measurement?: string
+  interpcodes?: InterpCodes
+  /** Full data vector (main ++ aux); default: observed. */
+  data?: number[]
+  init?: number[]
+  bounds?: [number, number][]
+  fixed?: boolean[]
+  /** Hold components at values, by name (`name` or `name[i]`). */
+  fix?: Record<string, number>
+  maxIterations?: number
+  /** Default 'qtilde'. The asymptotic calls take q0, q and qtilde; tmu/tmu_tilde only inferTestStatistic. */
+  testStat?: TestStatisticName
+  /** inferUpperLimit: confidence level (default 0.95) and relative tolerance on the limit (default 1e-4). */
+  cl?: number
+  rtol?: number
+  /** inferRanking: keep the N largest impacts. */
+  topN?: number
+  /** inferToys: toys per hypothesis (default 1000) and seed (default 0). */
+  nToys?: number
+  seed?: number
+}
+
+/** How a result was obtained; on every report. */
+export interface InferenceDiagnostics {
+  /** Every fit converged. */
+  converged: boolean
+  /** −logpdf at the unconditional best fit to the data. */
+  minNll: number | null
+  fits: number
+  failedFits: number
+  iterations: number
+  functionCalls: number
+  timeMs: number
+  poi: number | null
+  poiUncertainty: number | null
+  warnings: string[]
+  metrics: Record<string, number | null>
+}
+
+export interface FitSummary {
+  converged: boolean
+  status: string
+  nll: number
+  twiceNll: number
+  iterations: number
+  pars: number[]
+}
+
+export interface HypotestReport {
+  mu: number
+  testStat: 'q0' | 'q' | 'qtilde'
+  /** CLs (q0: p0 = CLs+b, pyhf's first return value). */
+  cls: number
+  clsb: number
+  clb: number
+  /** Expected CLs −2σ … +2σ (q0: expected p0). */
+  clsExpected: number[]
+  q: number
+  qAsimov: number
+  sqrtQ: number
+  sqrtQAsimov: number
+  /** The statistic in −μ̂/σ space. */
+  teststat: number
+  muHat: number
+  asimovData: number[]
+  fits: {
+    freeFitToData: FitSummary
+    fixedPoiFitToData: FitSummary
+    asimovPars: number[]
+    freeFitToAsimov: FitSummary
+    fixedPoiFitToAsimov: FitSummary
+  }
+  diagnostics: InferenceDiagnostics
+}
+
+export interface DiscoveryReport {
+  p0: number
+  /** √q0. */
+  z0: number
+  q0: number
+  /** Median expected Z0: √q0 on Asimov data with μ = 1. */
+  z0Expected: number
+  q0Asimov: number
+  /** Expected p0 −2σ … +2σ. */
+  p0Expected: number[]
+  p0ExpectedMedian: number
+  clb: number
+  muHat: number
+  diagnostics: InferenceDiagnostics
+}
+
+export interface TestStatisticReport {
+  testStat: TestStatisticName
+  mu: number
+  value: number
+  muHat: number
+  freeFit: FitSummary
+  conditionalFit: FitSummary
+  diagnostics: InferenceDiagnostics
+}
+
+export interface UpperLimitReport {
+  cl: number
+  testStat: 'q' | 'qtilde'
+  /** null when CLs does not cross 1 − cl in the searched range (see diagnostics.warnings). */
+  observed: number | null
+  /** −2σ … +2σ. */
+  expected: (number | null)[]
+  /** CLs evaluations per curve: observed, then the five expected. */
+  evaluations: number[]
+  muHat: number
+  diagnostics: InferenceDiagnostics
+}
+
+export interface ProfileScanReport {
+  parameter: string
+  index: number
+  values: number[]
+  twiceNll: number[]
+  /** 2NLL − 2NLL at the unconditional best fit. */
+  deltaTwiceNll: number[]
+  converged: boolean[]
+  /** The POI at each point. */
+  poi: number[]
+  bestfitValue: number
+  twiceNllMin: number
+  diagnostics: InferenceDiagnostics
+}
+
+export interface ImpactReport {
+  name: string
+  index: number
+  constraintType: 'normal' | 'poisson' | 'unconstrained'
+  bestfit: number
+  uncertainty: number
+  prefitValue: number
+  /** null for unconstrained parameters (no pre-fit impacts, pull or constraint). */
+  prefitUncertainty: number | null
+  pull: number | null
+  constraint: number | null
+  postfitUp: number
+  postfitDown: number
+  prefitUp: number | null
+  prefitDown: number | null
+  /** Mean of |postfitUp| and |postfitDown|: the ranking key. */
+  total: number
+}
+
+export interface RankingReport {
+  poi: string
+  muHat: number
+  muHatUncertainty: number
+  impacts: ImpactReport[]
+  nRanked: number
+  diagnostics: InferenceDiagnostics
+}
+
+export interface ToysReport {
+  mu: number
+  testStat: TestStatisticName
+  nToys: number
+  seed: number
+  observed: number
+  /** CLs (q0: p0) with its Monte-Carlo standard error. */
+  cls: number
+  clsError: number
+  clsb: number
+  clsbError: number
+  clb: number
+  clbError: number
+  clsExpected: number[]
+  p0: number | null
+  p0Error: number | null
+  z0: number | null
+  signalTeststats: number[]
+  backgroundTeststats: number[]
+  diagnostics: InferenceDiagnostics
+}
+
+export declare function inferHypotest(text: string, mu: number, options?: InferenceOptions | null): Promise<HypotestReport>
+export declare function inferDiscovery(text: string, options?: InferenceOptions | null): Promise<DiscoveryReport>
+export declare function inferTestStatistic(text: string, mu: number, options?: InferenceOptions | null): Promise<TestStatisticReport>
+export declare function inferUpperLimit(text: string, options?: InferenceOptions | null): Promise<UpperLimitReport>
+export declare function inferProfileScan(
+  text: string,
+  parameter: string,
+  lo: number,
+  hi: number,
+  points: number,
+  options?: InferenceOptions | null,
+): Promise<ProfileScanReport>
+export declare function inferRanking(text: string, options?: InferenceOptions | null): Promise<RankingReport>
+export declare function inferToys(text: string, mu: number, options?: InferenceOptions | null): Promise<ToysReport>
+export interface NtupleSampleSpec {
+  file: string
+  tree: string
+  observable: string
+  weight?: string
+  selection?: string
+}
+export interface NtupleBinContent {
+  sumw: number
+  sumw2: number
+  entries: number
+}
+export interface NtupleHistogram {
+  edges: Array<number>
+  sumw: Array<number>
+  sumw2: Array<number>
+  entries: Array<number>
+  underflow: NtupleBinContent
+  overflow: NtupleBinContent
+}
+export declare class NtupleSample {
+  get events(): number
+  range(): Array<number> | null
+  total(): NtupleBinContent
+  histogram(edges: Array<number>): NtupleHistogram
+  histograms(edgeSets: Array<Array<number>>): Array<NtupleHistogram>
+}
+export declare function loadNtupleSample(spec: NtupleSampleSpec): Promise<NtupleSample>

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { resolve } from 'node:path'
 import { StorageError } from './base.js'
 import { RDBStorage } from './rdb.js'
+import { nativeAddon } from '../../engine/native'
 import { AsyncMutex, type Row, type SqlClient, type SqlExecutor, type SqlValue } from './sql.js'
 
 /** The `SqliteDatabase` class of the native addon (native/node/src/store.rs). */
@@ -22,34 +21,13 @@ interface NativeSqliteModule {
   SqliteDatabase?: new (path: string, busyTimeoutMs?: number) => NativeSqliteDatabase
 }
 
-function findProjectRoot(start: string): string | null {
-  let dir = start
-  for (;;) {
-    const manifest = join(dir, 'package.json')
-    if (existsSync(manifest)) {
-      try {
-        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'histune') return dir
-      } catch {
-        // not ours; keep walking
-      }
-    }
-    const parent = dirname(dir)
-    if (parent === dir) return null
-    dir = parent
-  }
-}
-
 let nativeModule: NativeSqliteModule | null = null
 
 /** Loads the addon's SQLite binding, or explains why it is unavailable. */
 export function loadSqliteBinding(): new (path: string, busyTimeoutMs?: number) => NativeSqliteDatabase {
   if (nativeModule === null) {
-    const require = createRequire(import.meta.url)
-    const root = findProjectRoot(dirname(fileURLToPath(import.meta.url))) ?? findProjectRoot(process.cwd())
     try {
-      if (root !== null) nativeModule = require(join(root, 'native', 'node', 'index.cjs')) as NativeSqliteModule
-      else if (process.env.HISTUNE_NATIVE_PATH !== undefined) nativeModule = require(resolve(process.env.HISTUNE_NATIVE_PATH)) as NativeSqliteModule
-      else throw new Error('cannot find the Histune project root to load the native addon; set HISTUNE_NATIVE_PATH')
+      nativeModule = nativeAddon() as unknown as NativeSqliteModule
     } catch (e) {
       throw new StorageError(`SQLite storage needs the native addon: ${e instanceof Error ? e.message : String(e)}`)
     }

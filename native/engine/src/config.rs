@@ -33,6 +33,7 @@ pub struct SampleModifier {
 #[derive(Debug, Clone)]
 pub struct SampleLayout {
     pub channel: usize,
+    pub sample_name: String,
     pub spec_channel: usize,
     pub spec_sample: usize,
     pub modifiers: Vec<SampleModifier>,
@@ -66,7 +67,11 @@ impl ModelConfig {
             Some(name) => ws.measurements.iter().position(|m| m.name == name).ok_or_else(|| {
                 EngineError::bad_request(format!(
                     "no measurement named '{name}'; the workspace has {}",
-                    ws.measurements.iter().map(|m| format!("'{}'", m.name)).collect::<Vec<_>>().join(", ")
+                    ws.measurements
+                        .iter()
+                        .map(|m| format!("'{}'", m.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ))
             })?,
         };
@@ -104,7 +109,9 @@ impl ModelConfig {
         for (lc, layout) in channels.iter().enumerate() {
             let ci = layout.spec_index;
             for name in &sample_names {
-                let Some(si) = ws.channels[ci].samples.iter().position(|s| s.name == *name) else { continue };
+                let Some(si) = ws.channels[ci].samples.iter().position(|s| s.name == *name) else {
+                    continue;
+                };
                 let sample = &ws.channels[ci].samples[si];
                 let mut mods = deduplicated[ci][si].clone();
                 mods.sort_by(|&a, &b| {
@@ -166,7 +173,10 @@ impl ModelConfig {
             }
         }
         if order.is_empty() {
-            return Err(EngineError::workspace("channels", "the model has no parameters: add at least a normfactor for the parameter of interest"));
+            return Err(EngineError::workspace(
+                "channels",
+                "the model has no parameters: add at least a normfactor for the parameter of interest",
+            ));
         }
 
         let measurement_spec = &ws.measurements[measurement_index];
@@ -190,7 +200,14 @@ impl ModelConfig {
             )
         })?;
         if !poi_set.is_scalar {
-            return Err(EngineError::workspace(poi_path, format!("the parameter of interest '{poi}' is a {} with {} components; it must be a scalar parameter", poi_set.modifier_type.as_str(), poi_set.n)));
+            return Err(EngineError::workspace(
+                poi_path,
+                format!(
+                    "the parameter of interest '{poi}' is a {} with {} components; it must be a scalar parameter",
+                    poi_set.modifier_type.as_str(),
+                    poi_set.n
+                ),
+            ));
         }
         let poi_index = poi_set.offset;
 
@@ -207,10 +224,19 @@ impl ModelConfig {
                     .into_iter()
                     .map(|mi| {
                         let m = &sample.modifiers[mi];
-                        SampleModifier { modifier_index: mi, parameter_set: set_index[&(m.modifier_type(), m.name.as_str())] }
+                        SampleModifier {
+                            modifier_index: mi,
+                            parameter_set: set_index[&(m.modifier_type(), m.name.as_str())],
+                        }
                     })
                     .collect();
-                SampleLayout { channel: lc, spec_channel: ci, spec_sample: si, modifiers }
+                SampleLayout {
+                    channel: lc,
+                    sample_name: sample.name.clone(),
+                    spec_channel: ci,
+                    spec_sample: si,
+                    modifiers,
+                }
             })
             .collect::<Vec<_>>();
 
@@ -265,12 +291,18 @@ impl ModelConfig {
 
     /// Auxiliary data in pyhf's order: constrained parameter sets in parameter order.
     pub fn auxdata(&self) -> Vec<f64> {
-        self.parameters.iter().flat_map(|p| p.constraint.auxdata().iter().copied()).collect()
+        self.parameters
+            .iter()
+            .flat_map(|p| p.constraint.auxdata().iter().copied())
+            .collect()
     }
 
     /// Observed main data in pyhf's (sorted channel) order.
     pub fn observed_main(&self, ws: &Workspace) -> Vec<f64> {
-        self.channels.iter().flat_map(|c| ws.observations[c.observation_index].data.iter().copied()).collect()
+        self.channels
+            .iter()
+            .flat_map(|c| ws.observations[c.observation_index].data.iter().copied())
+            .collect()
     }
 
     /// Observed data followed by the auxiliary data, as pyhf's `workspace.data(model)`.
@@ -285,14 +317,20 @@ fn check_names_unique(ws: &Workspace) -> Result<()> {
     let mut channels = HashMap::new();
     for (ci, c) in ws.channels.iter().enumerate() {
         if let Some(first) = channels.insert(c.name.as_str(), ci) {
-            return Err(EngineError::workspace(format!("channels[{ci}].name"), format!("channel name '{}' is used twice (also channels[{first}])", c.name)));
+            return Err(EngineError::workspace(
+                format!("channels[{ci}].name"),
+                format!("channel name '{}' is used twice (also channels[{first}])", c.name),
+            ));
         }
         let mut samples = HashMap::new();
         for (si, s) in c.samples.iter().enumerate() {
             if let Some(first) = samples.insert(s.name.as_str(), si) {
                 return Err(EngineError::workspace(
                     format!("channels[{ci}].samples[{si}].name"),
-                    format!("sample name '{}' is used twice in channel '{}' (also samples[{first}])", s.name, c.name),
+                    format!(
+                        "sample name '{}' is used twice in channel '{}' (also samples[{first}])",
+                        s.name, c.name
+                    ),
                 ));
             }
         }
@@ -300,7 +338,10 @@ fn check_names_unique(ws: &Workspace) -> Result<()> {
     let mut measurements = HashMap::new();
     for (mi, m) in ws.measurements.iter().enumerate() {
         if let Some(first) = measurements.insert(m.name.as_str(), mi) {
-            return Err(EngineError::workspace(format!("measurements[{mi}].name"), format!("measurement name '{}' is used twice (also measurements[{first}])", m.name)));
+            return Err(EngineError::workspace(
+                format!("measurements[{mi}].name"),
+                format!("measurement name '{}' is used twice (also measurements[{first}])", m.name),
+            ));
         }
     }
     Ok(())
@@ -315,7 +356,13 @@ fn check_bins(ws: &Workspace) -> Result<Vec<usize>> {
             if s.data.len() != n {
                 return Err(EngineError::workspace(
                     format!("channels[{ci}].samples[{si}].data"),
-                    format!("sample '{}' has {} bins but channel '{}' has {n} (from its first sample '{}')", s.name, s.data.len(), c.name, c.samples[0].name),
+                    format!(
+                        "sample '{}' has {} bins but channel '{}' has {n} (from its first sample '{}')",
+                        s.name,
+                        s.data.len(),
+                        c.name,
+                        c.samples[0].name
+                    ),
                 ));
             }
         }
@@ -328,24 +375,39 @@ fn check_observations(ws: &Workspace, channel_bins: &[usize]) -> Result<Vec<usiz
     let mut by_name = HashMap::new();
     for (oi, o) in ws.observations.iter().enumerate() {
         if let Some(first) = by_name.insert(o.name.as_str(), oi) {
-            return Err(EngineError::workspace(format!("observations[{oi}].name"), format!("observation '{}' is given twice (also observations[{first}])", o.name)));
+            return Err(EngineError::workspace(
+                format!("observations[{oi}].name"),
+                format!("observation '{}' is given twice (also observations[{first}])", o.name),
+            ));
         }
         for (b, &n) in o.data.iter().enumerate() {
             if n < 0.0 {
-                return Err(EngineError::workspace(format!("observations[{oi}].data[{b}]"), format!("observed count {n} is negative")));
+                return Err(EngineError::workspace(
+                    format!("observations[{oi}].data[{b}]"),
+                    format!("observed count {n} is negative"),
+                ));
             }
         }
     }
     let mut observation_of = Vec::with_capacity(ws.channels.len());
     for (ci, c) in ws.channels.iter().enumerate() {
-        let oi = *by_name
-            .get(c.name.as_str())
-            .ok_or_else(|| EngineError::workspace(format!("channels[{ci}]"), format!("channel '{}' has no observation: add {{\"name\": \"{}\", \"data\": [...]}} to observations", c.name, c.name)))?;
+        let oi = *by_name.get(c.name.as_str()).ok_or_else(|| {
+            EngineError::workspace(
+                format!("channels[{ci}]"),
+                format!(
+                    "channel '{}' has no observation: add {{\"name\": \"{}\", \"data\": [...]}} to observations",
+                    c.name, c.name
+                ),
+            )
+        })?;
         let n = ws.observations[oi].data.len();
         if n != channel_bins[ci] {
             return Err(EngineError::workspace(
                 format!("observations[{oi}].data"),
-                format!("observation '{}' has {n} bins but channel '{}' has {}", c.name, c.name, channel_bins[ci]),
+                format!(
+                    "observation '{}' has {n} bins but channel '{}' has {}",
+                    c.name, c.name, channel_bins[ci]
+                ),
             ));
         }
         observation_of.push(oi);
@@ -363,7 +425,13 @@ fn check_modifier_data(ws: &Workspace) -> Result<()> {
                     if values.len() != n {
                         return Err(EngineError::workspace(
                             path.to_string(),
-                            format!("{} modifier '{}' has {} values but sample '{}' has {n} bins", m.modifier_type().as_str(), m.name, values.len(), s.name),
+                            format!(
+                                "{} modifier '{}' has {} values but sample '{}' has {n} bins",
+                                m.modifier_type().as_str(),
+                                m.name,
+                                values.len(),
+                                s.name
+                            ),
                         ));
                     }
                     Ok(())
@@ -376,13 +444,19 @@ fn check_modifier_data(ws: &Workspace) -> Result<()> {
                     ModifierData::ShapeSys { uncertainties } | ModifierData::StatError { uncertainties } => {
                         length(uncertainties, &path)?;
                         if let Some(b) = uncertainties.iter().position(|&u| u < 0.0) {
-                            return Err(EngineError::workspace(format!("{path}[{b}]"), format!("uncertainty {} is negative", uncertainties[b])));
+                            return Err(EngineError::workspace(
+                                format!("{path}[{b}]"),
+                                format!("uncertainty {} is negative", uncertainties[b]),
+                            ));
                         }
                     }
                     ModifierData::NormSys { lo, hi } => {
                         for (key, v) in [("lo", lo), ("hi", hi)] {
                             if *v < 0.0 {
-                                return Err(EngineError::workspace(format!("{path}.{key}"), format!("normsys factor {key} = {v} is negative")));
+                                return Err(EngineError::workspace(
+                                    format!("{path}.{key}"),
+                                    format!("normsys factor {key} = {v} is negative"),
+                                ));
                             }
                         }
                     }
@@ -409,7 +483,10 @@ fn deduplicate_modifiers(ws: &Workspace) -> Result<Vec<Vec<Vec<usize>>>> {
                     if let Some(first) = shapesys_seen.insert(m.name.as_str(), modifier_path(ci, si, mi)) {
                         return Err(EngineError::workspace(
                             modifier_path(ci, si, mi),
-                            format!("shapesys '{}' is declared again (first at {first}); shapesys names must be unique in the model", m.name),
+                            format!(
+                                "shapesys '{}' is declared again (first at {first}); shapesys names must be unique in the model",
+                                m.name
+                            ),
                         ));
                     }
                 }
@@ -439,8 +516,12 @@ fn staterror_requests(
         for &(lc, si, mi) in list {
             let layout = &channels[lc];
             let sample_name = ws.channels[layout.spec_index].samples[si].name.as_str();
-            let entry = masks.entry(sample_name).or_insert_with(|| (vec![false; total_bins(channels)], modifier_path(layout.spec_index, si, mi)));
-            entry.0[layout.offset..layout.offset + layout.n_bins].iter_mut().for_each(|b| *b = true);
+            let entry = masks
+                .entry(sample_name)
+                .or_insert_with(|| (vec![false; total_bins(channels)], modifier_path(layout.spec_index, si, mi)));
+            entry.0[layout.offset..layout.offset + layout.n_bins]
+                .iter_mut()
+                .for_each(|b| *b = true);
         }
         let mut iter = masks.values();
         let (mask, first_path) = iter.next().expect("a staterror has at least one carrier").clone();
@@ -462,14 +543,21 @@ fn staterror_requests(
             let mut nominal = vec![0.0; bins.len()];
             let mut uncertainty = vec![0.0; bins.len()];
             for (k, &b) in bins.iter().enumerate() {
-                let lc = channels.iter().position(|c| b >= c.offset && b < c.offset + c.n_bins).expect("bin in a channel");
+                let lc = channels
+                    .iter()
+                    .position(|c| b >= c.offset && b < c.offset + c.n_bins)
+                    .expect("bin in a channel");
                 let layout = &channels[lc];
                 let channel = &ws.channels[layout.spec_index];
                 if let Some(sample) = channel.samples.iter().find(|s| s.name == *sample_name) {
                     nominal[k] = sample.data[b - layout.offset];
                     // The last staterror of this name on the sample is the one pyhf keeps.
-                    if let Some(ModifierData::StatError { uncertainties }) =
-                        sample.modifiers.iter().rev().find(|m| m.name == *name && m.modifier_type() == ModifierType::StatError).map(|m: &Modifier| &m.data)
+                    if let Some(ModifierData::StatError { uncertainties }) = sample
+                        .modifiers
+                        .iter()
+                        .rev()
+                        .find(|m| m.name == *name && m.modifier_type() == ModifierType::StatError)
+                        .map(|m: &Modifier| &m.data)
                     {
                         uncertainty[k] = uncertainties[b - layout.offset];
                     }
@@ -478,7 +566,10 @@ fn staterror_requests(
             per_sample.push((nominal, uncertainty));
         }
         let relative = modifiers::staterror::relative_uncertainties(&per_sample, bins.len());
-        requests.entry(ModifierType::StatError).or_default().push((name.clone(), modifiers::staterror::requirement(&relative), first_path));
+        requests
+            .entry(ModifierType::StatError)
+            .or_default()
+            .push((name.clone(), modifiers::staterror::requirement(&relative), first_path));
         bins_of.insert(name.clone(), bins);
     }
     Ok(bins_of)
@@ -513,26 +604,82 @@ fn finalize_parameter_set(
 ) -> Result<ParameterSet> {
     let n = requirement.n;
     let user_path = configured.map(|(k, _)| format!("{config_path}.parameters[{k}]"));
-    let path_of = |key: &str| -> String { user_path.as_ref().map(|p| format!("{p}.{key}")).unwrap_or_else(|| format!("{config_path}.parameters")) };
+    let path_of = |key: &str| -> String {
+        user_path
+            .as_ref()
+            .map(|p| format!("{p}.{key}"))
+            .unwrap_or_else(|| format!("{config_path}.parameters"))
+    };
 
-    fn overlay<T: Clone>(default: Setting<Vec<T>>, user: Option<&Vec<T>>, n: usize, key: &str, name: &str, path: &str) -> Result<Setting<Vec<T>>> {
+    fn overlay<T: Clone>(
+        default: Setting<Vec<T>>,
+        user: Option<&Vec<T>>,
+        n: usize,
+        key: &str,
+        name: &str,
+        path: &str,
+    ) -> Result<Setting<Vec<T>>> {
         match (default, user) {
             (d, None) => Ok(d),
-            (Setting::Undefined, Some(_)) => Err(EngineError::workspace(path.to_string(), format!("parameter '{name}' does not use '{key}'"))),
+            (Setting::Undefined, Some(_)) => Err(EngineError::workspace(
+                path.to_string(),
+                format!("parameter '{name}' does not use '{key}'"),
+            )),
             (_, Some(values)) => {
                 if values.len() != n {
-                    return Err(EngineError::workspace(path.to_string(), format!("parameter '{name}' has {n} component(s) but {} value(s) are configured for '{key}'", values.len())));
+                    return Err(EngineError::workspace(
+                        path.to_string(),
+                        format!(
+                            "parameter '{name}' has {n} component(s) but {} value(s) are configured for '{key}'",
+                            values.len()
+                        ),
+                    ));
                 }
                 Ok(Setting::Value(values.clone()))
             }
         }
     }
     let user = configured.map(|(_, p)| p);
-    let inits = overlay(requirement.inits, user.and_then(|p| p.inits.as_ref()), n, "inits", name, &path_of("inits"))?;
-    let bounds = overlay(requirement.bounds, user.and_then(|p| p.bounds.as_ref()), n, "bounds", name, &path_of("bounds"))?;
-    let auxdata = overlay(requirement.auxdata, user.and_then(|p| p.auxdata.as_ref()), n, "auxdata", name, &path_of("auxdata"))?;
-    let factors = overlay(requirement.factors, user.and_then(|p| p.factors.as_ref()), n, "factors", name, &path_of("factors"))?;
-    let sigmas = overlay(requirement.sigmas, user.and_then(|p| p.sigmas.as_ref()), n, "sigmas", name, &path_of("sigmas"))?;
+    let inits = overlay(
+        requirement.inits,
+        user.and_then(|p| p.inits.as_ref()),
+        n,
+        "inits",
+        name,
+        &path_of("inits"),
+    )?;
+    let bounds = overlay(
+        requirement.bounds,
+        user.and_then(|p| p.bounds.as_ref()),
+        n,
+        "bounds",
+        name,
+        &path_of("bounds"),
+    )?;
+    let auxdata = overlay(
+        requirement.auxdata,
+        user.and_then(|p| p.auxdata.as_ref()),
+        n,
+        "auxdata",
+        name,
+        &path_of("auxdata"),
+    )?;
+    let factors = overlay(
+        requirement.factors,
+        user.and_then(|p| p.factors.as_ref()),
+        n,
+        "factors",
+        name,
+        &path_of("factors"),
+    )?;
+    let sigmas = overlay(
+        requirement.sigmas,
+        user.and_then(|p| p.sigmas.as_ref()),
+        n,
+        "sigmas",
+        name,
+        &path_of("sigmas"),
+    )?;
     let fixed = match user.and_then(|p| p.fixed) {
         Some(all) => vec![all; n],
         None => match requirement.fixed {
@@ -553,11 +700,22 @@ fn finalize_parameter_set(
     let inits = required(inits, "inits")?;
     let bounds = match bounds {
         Setting::Value(v) => v,
-        _ => return Err(EngineError::workspace(path_of("bounds"), format!("parameter '{name}' ({}) has no default 'bounds': the measurement config must give them", modifier_type.as_str()))),
+        _ => {
+            return Err(EngineError::workspace(
+                path_of("bounds"),
+                format!(
+                    "parameter '{name}' ({}) has no default 'bounds': the measurement config must give them",
+                    modifier_type.as_str()
+                ),
+            ))
+        }
     };
     for (i, &(lo, hi)) in bounds.iter().enumerate() {
         if lo > hi {
-            return Err(EngineError::workspace(format!("{}[{i}]", path_of("bounds")), format!("bounds of '{name}' are reversed: [{lo}, {hi}]")));
+            return Err(EngineError::workspace(
+                format!("{}[{i}]", path_of("bounds")),
+                format!("bounds of '{name}' are reversed: [{lo}, {hi}]"),
+            ));
         }
         if inits[i] < lo || inits[i] > hi {
             return Err(EngineError::workspace(
@@ -575,7 +733,10 @@ fn finalize_parameter_set(
                 _ => vec![1.0; n],
             };
             if let Some(i) = sigmas.iter().position(|&s| s <= 0.0) {
-                return Err(EngineError::workspace(format!("{}[{i}]", path_of("sigmas")), format!("sigma {} of '{name}' must be positive", sigmas[i])));
+                return Err(EngineError::workspace(
+                    format!("{}[{i}]", path_of("sigmas")),
+                    format!("sigma {} of '{name}' must be positive", sigmas[i]),
+                ));
             }
             Constraint::Normal { auxdata, sigmas }
         }
@@ -583,13 +744,29 @@ fn finalize_parameter_set(
             let auxdata = required(auxdata, "auxdata")?;
             let factors = required(factors, "factors")?;
             if let Some(i) = factors.iter().position(|&f| f <= 0.0) {
-                return Err(EngineError::workspace(format!("{}[{i}]", path_of("factors")), format!("factor {} of '{name}' must be positive", factors[i])));
+                return Err(EngineError::workspace(
+                    format!("{}[{i}]", path_of("factors")),
+                    format!("factor {} of '{name}' must be positive", factors[i]),
+                ));
             }
             if let Some(i) = auxdata.iter().position(|&a| a < 0.0) {
-                return Err(EngineError::workspace(format!("{}[{i}]", path_of("auxdata")), format!("Poisson auxiliary datum {} of '{name}' is negative", auxdata[i])));
+                return Err(EngineError::workspace(
+                    format!("{}[{i}]", path_of("auxdata")),
+                    format!("Poisson auxiliary datum {} of '{name}' is negative", auxdata[i]),
+                ));
             }
             Constraint::Poisson { auxdata, factors }
         }
     };
-    Ok(ParameterSet { name: name.to_string(), modifier_type, offset, n, is_scalar: requirement.is_scalar, inits, bounds, fixed, constraint })
+    Ok(ParameterSet {
+        name: name.to_string(),
+        modifier_type,
+        offset,
+        n,
+        is_scalar: requirement.is_scalar,
+        inits,
+        bounds,
+        fixed,
+        constraint,
+    })
 }

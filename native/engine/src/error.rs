@@ -40,11 +40,23 @@ pub struct EngineError {
 
 impl EngineError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        EngineError { code, message: message.into(), path: None, line: None, column: None }
+        EngineError {
+            code,
+            message: message.into(),
+            path: None,
+            line: None,
+            column: None,
+        }
     }
 
     pub fn at(code: ErrorCode, path: impl Into<String>, message: impl Into<String>) -> Self {
-        EngineError { code, message: message.into(), path: Some(path.into()), line: None, column: None }
+        EngineError {
+            code,
+            message: message.into(),
+            path: Some(path.into()),
+            line: None,
+            column: None,
+        }
     }
 
     pub fn schema(path: impl Into<String>, message: impl Into<String>) -> Self {

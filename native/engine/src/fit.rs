@@ -1,7 +1,7 @@
 //! Maximum-likelihood fits: minimise −logpdf with the bounded L-BFGS-B of `histune-optim`, starting
 //! from pyhf's suggested (or given) inits, holding fixed parameters at their init as pyhf does.
 
-use histune_optim::{hessian, invert_spd_masked, Minimizer, Options};
+use histune_optim::{hessian, invert_spd_masked, ConvergenceReason, Minimizer, Options, Status};
 
 use crate::error::{EngineError, Result};
 use crate::model::{Dataset, Model};
@@ -46,7 +46,15 @@ pub struct Fitter<'m> {
 
 impl<'m> Fitter<'m> {
     pub fn new(model: &'m Model) -> Fitter<'m> {
-        Fitter { model, evaluator: model.evaluator(), minimizer: Minimizer::new(model.n_pars(), Options::default()) }
+        Fitter {
+            model,
+            evaluator: model.evaluator(),
+            minimizer: Minimizer::new(model.n_pars(), Options::default()),
+        }
+    }
+
+    pub fn model(&self) -> &'m Model {
+        self.model
     }
 
     pub fn fit(&mut self, data: &Dataset, options: &FitOptions) -> Result<FitResult> {
@@ -74,7 +82,9 @@ impl<'m> Fitter<'m> {
         }
         for &(i, value) in &options.fix_values {
             if i >= n {
-                return Err(EngineError::bad_request(format!("parameter index {i} is out of range (the model has {n})")));
+                return Err(EngineError::bad_request(format!(
+                    "parameter index {i} is out of range (the model has {n})"
+                )));
             }
             x[i] = value;
             fixed[i] = true;
@@ -82,8 +92,12 @@ impl<'m> Fitter<'m> {
         // pyhf refuses inits outside the bounds (fixed ones included).
         for i in 0..n {
             let (lo, hi) = bounds[i];
-            if !x[i].is_finite() || !(lo <= hi) {
-                return Err(EngineError::bad_request(format!("parameter {} has init {} and bounds [{lo}, {hi}]", model.par_names()[i], x[i])));
+            if !x[i].is_finite() || lo.is_nan() || hi.is_nan() || lo > hi {
+                return Err(EngineError::bad_request(format!(
+                    "parameter {} has init {} and bounds [{lo}, {hi}]",
+                    model.par_names()[i],
+                    x[i]
+                )));
             }
             if x[i] < lo || x[i] > hi {
                 return Err(EngineError::bad_request(format!(
@@ -99,11 +113,42 @@ impl<'m> Fitter<'m> {
             opts.max_iterations = it;
         }
         self.minimizer.set_options(opts);
-        let evaluator = &mut self.evaluator;
-        let mut objective = |p: &[f64], g: &mut [f64]| evaluator.nll_and_grad(model, p, data, g);
-        let summary = self.minimizer.minimize_in_place(&mut objective, &mut x, &lower, &upper, &fixed);
+        let (mut summary, mut function_calls, mut iterations) = {
+            let evaluator = &mut self.evaluator;
+            let mut objective = |p: &[f64], g: &mut [f64]| evaluator.nll_and_grad(model, p, data, g);
+            let mut summary = self.minimizer.minimize_in_place(&mut objective, &mut x, &lower, &upper, &fixed);
+            let (mut calls, mut iterations) = (summary.n_evals, summary.iterations);
+            if summary.status == Status::LineSearchFailed {
+                // A stalled line search (typically a minimum sitting on a bound, reached only up to
+                // rounding) usually converges when restarted from where it stopped with a fresh memory.
+                let restart = self.minimizer.minimize_in_place(&mut objective, &mut x, &lower, &upper, &fixed);
+                calls += restart.n_evals;
+                iterations += restart.iterations;
+                summary = restart;
+            }
+            (summary, calls, iterations)
+        };
+        let mut status = format!("{:?}", summary.status);
+        let mut converged = summary.converged;
+        // FunctionTolerance: no measurable progress, which on a kink still leaves α off by ~1e-6.
+        let stalled = !converged || summary.status == Status::Converged(ConvergenceReason::FunctionTolerance);
+        if stalled && !model.kink_parameters().is_empty() {
+            if let Some(settled) = self.settle_on_kinks(data, &mut x, &lower, &upper, &fixed, summary.f) {
+                function_calls += settled.n_evals;
+                iterations += settled.iterations;
+                summary.f = settled.f;
+                converged = true;
+                status = "Converged(Kink)".to_string();
+            }
+        }
+        if !converged && self.at_precision_limit(data, &x, &lower, &upper, &fixed) {
+            converged = true;
+            status = "Converged(Precision)".to_string();
+        }
         let nll = summary.f;
         let (uncertainties, uncertainty_error) = if options.uncertainties {
+            let evaluator = &mut self.evaluator;
+            let mut objective = |p: &[f64], g: &mut [f64]| evaluator.nll_and_grad(model, p, data, g);
             let h = hessian(&mut objective, &x, &fixed, &lower, &upper);
             match invert_spd_masked(&h, n, &fixed) {
                 Ok(cov) => ((0..n).map(|i| cov[i * n + i].max(0.0).sqrt()).collect::<Vec<_>>().into(), None),
@@ -116,13 +161,109 @@ impl<'m> Fitter<'m> {
             bestfit: x,
             nll,
             twice_nll: 2.0 * nll,
-            converged: summary.converged,
-            status: format!("{:?}", summary.status),
-            iterations: summary.iterations,
-            function_calls: summary.n_evals,
+            converged,
+            status,
+            iterations,
+            function_calls,
             uncertainties,
             uncertainty_error,
         })
+    }
+
+    /// A minimum on the kink at α = 0 of code0/code1 interpolations has no zero gradient, so the
+    /// gradient test cannot pass there. Put the parameters that stopped next to a kink exactly on
+    /// it, minimise the others, and accept the point if it is optimal from both sides: every smooth
+    /// direction converged and, for each kink parameter, derivative from below ≤ 0 ≤ derivative from
+    /// above (the directional derivative is then ≥ 0 in every direction). On success `x` holds the
+    /// point.
+    fn settle_on_kinks(
+        &mut self,
+        data: &Dataset,
+        x: &mut [f64],
+        lower: &[f64],
+        upper: &[f64],
+        fixed: &[bool],
+        f_before: f64,
+    ) -> Option<histune_optim::Summary> {
+        let model = self.model;
+        let on_kink: Vec<usize> = model
+            .kink_parameters()
+            .iter()
+            .copied()
+            .filter(|&p| !fixed[p] && x[p].abs() < 1e-4 && lower[p] < 0.0 && upper[p] > 0.0)
+            .collect();
+        if on_kink.is_empty() {
+            return None;
+        }
+        let mut trial = x.to_vec();
+        let mut hold = fixed.to_vec();
+        for &p in &on_kink {
+            trial[p] = 0.0;
+            hold[p] = true;
+        }
+        let evaluator = &mut self.evaluator;
+        let mut objective = |p: &[f64], g: &mut [f64]| evaluator.nll_and_grad(model, p, data, g);
+        let summary = self.minimizer.minimize_in_place(&mut objective, &mut trial, lower, upper, &hold);
+        if !summary.converged || summary.f > f_before + 1e-12 * f_before.abs().max(1.0) {
+            return None;
+        }
+        let n = model.n_pars();
+        let mut above = vec![0.0; n];
+        // At α = 0 exactly the evaluator returns the derivative from above.
+        self.evaluator.nll_and_grad(model, &trial, data, &mut above);
+        let mut below = vec![0.0; n];
+        let mut probe = trial.clone();
+        for &p in &on_kink {
+            probe[p] = -1e-10;
+        }
+        self.evaluator.nll_and_grad(model, &probe, data, &mut below);
+        let tolerance = 1e-7 * summary.f.abs().max(1.0);
+        let optimal = on_kink.iter().all(|&p| below[p] <= tolerance && above[p] >= -tolerance);
+        if !optimal {
+            return None;
+        }
+        x.copy_from_slice(&trial);
+        Some(summary)
+    }
+
+    /// True when no free component can move by a representable amount: each one either meets the
+    /// projected-gradient test or its Newton step |g_i / H_ii| is within a few ulps of x_i. Stiff
+    /// constraints (a shapesys with τ ~ 1e11) put the gradient's resolution, H_ii·ulp(x_i), far
+    /// above any absolute gradient tolerance.
+    fn at_precision_limit(&mut self, data: &Dataset, x: &[f64], lower: &[f64], upper: &[f64], fixed: &[bool]) -> bool {
+        let model = self.model;
+        let n = model.n_pars();
+        let mut g = vec![0.0; n];
+        let f = self.evaluator.nll_and_grad(model, x, data, &mut g);
+        if !f.is_finite() {
+            return false;
+        }
+        let tolerance = Options::default().pgtol;
+        let (mut probe, mut g_up, mut g_down) = (x.to_vec(), vec![0.0; n], vec![0.0; n]);
+        for i in 0..n {
+            if fixed[i] || lower[i] == upper[i] {
+                continue;
+            }
+            let projected = (x[i] - g[i]).clamp(lower[i], upper[i]) - x[i];
+            if projected.abs() <= tolerance {
+                continue;
+            }
+            let step = 1e-6 * x[i].abs().max(1.0);
+            let (up, down) = ((x[i] + step).min(upper[i]), (x[i] - step).max(lower[i]));
+            if up <= down {
+                return false;
+            }
+            probe[i] = up;
+            self.evaluator.nll_and_grad(model, &probe, data, &mut g_up);
+            probe[i] = down;
+            self.evaluator.nll_and_grad(model, &probe, data, &mut g_down);
+            probe[i] = x[i];
+            let curvature = (g_up[i] - g_down[i]) / (up - down);
+            if curvature.is_nan() || curvature <= 0.0 || (g[i] / curvature).abs() > 8.0 * f64::EPSILON * x[i].abs() {
+                return false;
+            }
+        }
+        true
     }
 
     /// Fit with the POI held at `mu` (pyhf's `fixed_poi_fit`).

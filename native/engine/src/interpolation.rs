@@ -22,7 +22,9 @@ impl InterpCode {
             "2" => Ok(InterpCode::Code2),
             "4" => Ok(InterpCode::Code4),
             "4p" => Ok(InterpCode::Code4p),
-            _ => Err(EngineError::bad_request(format!("unknown interpolation code '{s}': expected code0, code1, code2, code4 or code4p"))),
+            _ => Err(EngineError::bad_request(format!(
+                "unknown interpolation code '{s}': expected code0, code1, code2, code4 or code4p"
+            ))),
         }
     }
 
@@ -52,7 +54,13 @@ pub enum Interpolation {
     /// (no offsets outside, and (b − 2a)·α rather than (b − 2a)·(α + 1) below −1).
     Code2 { a: f64, b: f64 },
     /// Exponential outside |α| ≥ 1, a 6th-order polynomial inside matching value, slope and curvature.
-    Code4 { up: f64, down: f64, ln_up: f64, ln_down: f64, c: [f64; 6] },
+    Code4 {
+        up: f64,
+        down: f64,
+        ln_up: f64,
+        ln_down: f64,
+        c: [f64; 6],
+    },
     /// Linear outside |α| > 1, a 6th-order polynomial inside.
     Code4p { up: f64, down: f64, s: f64, a: f64 },
 }
@@ -60,16 +68,34 @@ pub enum Interpolation {
 impl Interpolation {
     pub fn new(code: InterpCode, lo: f64, nom: f64, hi: f64) -> Interpolation {
         match code {
-            InterpCode::Code0 => Interpolation::Code0 { up: hi - nom, down: nom - lo },
+            InterpCode::Code0 => Interpolation::Code0 {
+                up: hi - nom,
+                down: nom - lo,
+            },
             InterpCode::Code1 => {
                 let (up, down) = (hi / nom, lo / nom);
-                Interpolation::Code1 { up, down, ln_up: up.ln(), ln_down: down.ln() }
+                Interpolation::Code1 {
+                    up,
+                    down,
+                    ln_up: up.ln(),
+                    ln_down: down.ln(),
+                }
             }
-            InterpCode::Code2 => Interpolation::Code2 { a: 0.5 * (hi + lo) - nom, b: 0.5 * (hi - lo) },
+            InterpCode::Code2 => Interpolation::Code2 {
+                a: 0.5 * (hi + lo) - nom,
+                b: 0.5 * (hi - lo),
+            },
             InterpCode::Code4 => {
                 let (up, down) = (hi / nom, lo / nom);
                 let (ln_up, ln_down) = (up.ln(), down.ln());
-                let r = [up - 1.0, down - 1.0, ln_up * up, -ln_down * down, ln_up * ln_up * up, ln_down * ln_down * down];
+                let r = [
+                    up - 1.0,
+                    down - 1.0,
+                    ln_up * up,
+                    -ln_down * down,
+                    ln_up * ln_up * up,
+                    ln_down * ln_down * down,
+                ];
                 const A_INV: [[f64; 6]; 6] = [
                     [15.0 / 16.0, -15.0 / 16.0, -7.0 / 16.0, -7.0 / 16.0, 1.0 / 16.0, -1.0 / 16.0],
                     [3.0 / 2.0, 3.0 / 2.0, -9.0 / 16.0, 9.0 / 16.0, 1.0 / 16.0, 1.0 / 16.0],
@@ -82,11 +108,22 @@ impl Interpolation {
                 for (ci, row) in c.iter_mut().zip(A_INV.iter()) {
                     *ci = row.iter().zip(r.iter()).map(|(a, b)| a * b).sum();
                 }
-                Interpolation::Code4 { up, down, ln_up, ln_down, c }
+                Interpolation::Code4 {
+                    up,
+                    down,
+                    ln_up,
+                    ln_down,
+                    c,
+                }
             }
             InterpCode::Code4p => {
                 let (up, down) = (hi - nom, nom - lo);
-                Interpolation::Code4p { up, down, s: 0.5 * (up + down), a: 0.0625 * (up - down) }
+                Interpolation::Code4p {
+                    up,
+                    down,
+                    s: 0.5 * (up + down),
+                    a: 0.0625 * (up - down),
+                }
             }
         }
     }
@@ -127,7 +164,13 @@ impl Interpolation {
                     (alpha * (b - 2.0 * a), b - 2.0 * a)
                 }
             }
-            Interpolation::Code4 { up, down, ln_up, ln_down, c } => {
+            Interpolation::Code4 {
+                up,
+                down,
+                ln_up,
+                ln_down,
+                c,
+            } => {
                 if alpha >= 1.0 {
                     let v = up.powf(alpha);
                     (v, v * ln_up)
@@ -167,14 +210,27 @@ mod tests {
 
     #[test]
     fn derivatives_match_central_differences() {
-        for code in [InterpCode::Code0, InterpCode::Code1, InterpCode::Code2, InterpCode::Code4, InterpCode::Code4p] {
-            let (lo, nom, hi) = if code.is_multiplicative() { (0.85, 1.0, 1.25) } else { (7.0, 10.0, 14.0) };
+        for code in [
+            InterpCode::Code0,
+            InterpCode::Code1,
+            InterpCode::Code2,
+            InterpCode::Code4,
+            InterpCode::Code4p,
+        ] {
+            let (lo, nom, hi) = if code.is_multiplicative() {
+                (0.85, 1.0, 1.25)
+            } else {
+                (7.0, 10.0, 14.0)
+            };
             let interp = Interpolation::new(code, lo, nom, hi);
             for alpha in [-2.3, -0.7, -0.2, 0.15, 0.6, 0.95, 1.8] {
                 let h = 1e-6;
                 let numeric = (interp.eval(alpha + h).0 - interp.eval(alpha - h).0) / (2.0 * h);
                 let analytic = interp.eval(alpha).1;
-                assert!((numeric - analytic).abs() < 1e-7 * (1.0 + analytic.abs()), "{code:?} α={alpha}: {numeric} vs {analytic}");
+                assert!(
+                    (numeric - analytic).abs() < 1e-7 * (1.0 + analytic.abs()),
+                    "{code:?} α={alpha}: {numeric} vs {analytic}"
+                );
             }
         }
     }

@@ -10,15 +10,15 @@ pub mod interpolation;
 pub mod model;
 pub mod modifiers;
 pub mod paramset;
-pub mod special;
 pub mod spec;
+pub mod special;
 pub mod summary;
 
 pub use config::ModelConfig;
-pub use fit::{FitOptions, FitResult, Fitter};
-pub use model::{Dataset, Evaluator, Model, ModelOptions};
 pub use error::{EngineError, ErrorCode, Result};
+pub use fit::{FitOptions, FitResult, Fitter};
+pub use model::{Dataset, Evaluator, Model, ModelOptions, SampleYields};
 pub use spec::{parse_workspace, ModifierType, Workspace};
-pub use summary::{summarize, WorkspaceSummary};
+pub use summary::{summarize, summarize_measurement, WorkspaceSummary};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -9,9 +9,10 @@
 use crate::config::ModelConfig;
 use crate::error::{EngineError, Result};
 use crate::interpolation::{InterpCode, Interpolation};
+use crate::modifiers;
 use crate::paramset::Constraint;
-use crate::spec::{parse_workspace, ModifierData, Workspace};
-use crate::special::{ln_gamma, xlogy};
+use crate::spec::{parse_workspace, ModifierData, ModifierType, Workspace};
+use crate::special::ln_gamma;
 
 /// Compile-time choices. Defaults are pyhf 0.7.6's: normsys code4, histosys code4p, first measurement.
 #[derive(Debug, Clone)]
@@ -23,28 +24,32 @@ pub struct ModelOptions {
 
 impl Default for ModelOptions {
     fn default() -> Self {
-        ModelOptions { measurement: None, normsys_code: InterpCode::Code4, histosys_code: InterpCode::Code4p }
+        ModelOptions {
+            measurement: None,
+            normsys_code: InterpCode::Code4,
+            histosys_code: InterpCode::Code4p,
+        }
     }
 }
 
 /// A sample-wide factor: the parameter value itself (normfactor, lumi) or an interpolated normsys.
 #[derive(Debug, Clone)]
-enum ScalarFactor {
+pub(crate) enum ScalarFactor {
     Parameter(usize),
     NormSys { par: usize, interp: Interpolation },
 }
 
-/// A per-bin factor: bin b is scaled by parameter `pars[b]`.
+/// A per-bin factor: bin b is scaled by parameter `pars[b]` (shapefactor, shapesys, staterror).
 #[derive(Debug, Clone)]
-struct BinFactor {
-    pars: Vec<usize>,
+pub(crate) struct BinFactor {
+    pub(crate) pars: Vec<usize>,
 }
 
 /// An additive histosys change: bin b gains Δ_b(α) with `interps[b]`.
 #[derive(Debug, Clone)]
-struct HistoSysTerm {
-    par: usize,
-    interps: Vec<Interpolation>,
+pub(crate) struct HistoSysTerm {
+    pub(crate) par: usize,
+    pub(crate) interps: Vec<Interpolation>,
 }
 
 #[derive(Debug, Clone)]
@@ -76,15 +81,23 @@ struct PoissonTerm {
     factor: f64,
 }
 
+/// Expected yields of one sample in one channel (`channel` indexes `ModelConfig::channels`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampleYields {
+    pub channel: usize,
+    pub sample: String,
+    pub yields: Vec<f64>,
+}
+
 /// Observed data in pyhf's layout (main bins in sorted channel order, then auxiliary data), with
 /// the data-only constants of the likelihood precomputed.
 #[derive(Debug, Clone)]
 pub struct Dataset {
     main: Vec<f64>,
     aux: Vec<f64>,
-    /// Σ_b lgamma(n_b + 1).
+    /// Σ_b c(n_b), see `poisson_constant`.
     main_constant: f64,
-    /// Per Poisson term: a·ln τ − lgamma(a + 1).
+    /// c(a) per Poisson constraint.
     poisson_constant: Vec<f64>,
 }
 
@@ -115,6 +128,8 @@ pub struct Model {
     n_sample_bins: usize,
     n_delta: usize,
     max_bin_factors: usize,
+    /// Parameters whose interpolation has a kink at α = 0 (normsys code1, histosys code0).
+    kinks: Vec<usize>,
     observed: Dataset,
     options: ModelOptions,
 }
@@ -145,7 +160,12 @@ impl Model {
         for layout in &config.samples {
             let channel = &config.channels[layout.channel];
             let spec = &ws.channels[layout.spec_channel].samples[layout.spec_sample];
-            let path = |mi: usize| format!("channels[{}].samples[{}].modifiers[{}]", layout.spec_channel, layout.spec_sample, mi);
+            let path = |mi: usize| {
+                format!(
+                    "channels[{}].samples[{}].modifiers[{}]",
+                    layout.spec_channel, layout.spec_sample, mi
+                )
+            };
             let mut sample = CompiledSample {
                 offset: channel.offset,
                 nominal: spec.data.clone(),
@@ -157,41 +177,38 @@ impl Model {
                 delta_start: n_delta,
             };
             // Sample-wide factors in pyhf's product order: lumi, normfactor, normsys.
-            let mut scalar: Vec<(crate::spec::ModifierType, ScalarFactor)> = Vec::new();
+            let mut scalar: Vec<(ModifierType, ScalarFactor)> = Vec::new();
             for sm in &layout.modifiers {
                 let m = &spec.modifiers[sm.modifier_index];
                 let set = &config.parameters[sm.parameter_set];
                 match &m.data {
-                    ModifierData::NormFactor | ModifierData::Lumi => scalar.push((m.modifier_type(), ScalarFactor::Parameter(set.offset))),
+                    ModifierData::NormFactor => scalar.push((ModifierType::NormFactor, modifiers::normfactor::factor(set.offset))),
+                    ModifierData::Lumi => scalar.push((ModifierType::Lumi, modifiers::lumi::factor(set.offset))),
                     ModifierData::NormSys { lo, hi } => {
-                        if options.normsys_code == InterpCode::Code4 && (*lo <= 0.0 || *hi <= 0.0) {
-                            return Err(EngineError::workspace(
+                        let factor = modifiers::normsys::factor(set.offset, *lo, *hi, options.normsys_code).map_err(|message| {
+                            EngineError::workspace(
                                 format!("{}.data", path(sm.modifier_index)),
-                                format!("normsys '{}' has a zero factor (lo = {lo}, hi = {hi}), which code4 interpolation cannot take (log of 0)", m.name),
-                            ));
-                        }
-                        let interp = Interpolation::new(options.normsys_code, *lo, 1.0, *hi);
-                        scalar.push((m.modifier_type(), ScalarFactor::NormSys { par: set.offset, interp }));
+                                format!("normsys '{}': {message}", m.name),
+                            )
+                        })?;
+                        scalar.push((ModifierType::NormSys, factor));
                     }
                     ModifierData::HistoSys { lo_data, hi_data } => {
-                        let interps = (0..spec.data.len())
-                            .map(|b| Interpolation::new(options.histosys_code, lo_data[b], spec.data[b], hi_data[b]))
-                            .collect();
-                        sample.histosys.push(HistoSysTerm { par: set.offset, interps });
+                        sample.histosys.push(modifiers::histosys::term(
+                            set.offset,
+                            &spec.data,
+                            lo_data,
+                            hi_data,
+                            options.histosys_code,
+                        ));
                     }
-                    ModifierData::ShapeFactor | ModifierData::ShapeSys { .. } => {
-                        sample.per_bin.push(BinFactor { pars: (0..channel.n_bins).map(|b| set.offset + b).collect() });
-                    }
+                    ModifierData::ShapeFactor => sample.per_bin.push(modifiers::shapefactor::factor(set.offset, channel.n_bins)),
+                    ModifierData::ShapeSys { .. } => sample.per_bin.push(modifiers::shapesys::factor(set.offset, channel.n_bins)),
                     ModifierData::StatError { .. } => {
-                        let bins = &config.staterror_bins[&set.name];
-                        let pars = (0..channel.n_bins)
-                            .map(|b| {
-                                let global = channel.offset + b;
-                                let k = bins.binary_search(&global).expect("staterror covers the bins of its channels");
-                                set.offset + k
-                            })
-                            .collect();
-                        sample.per_bin.push(BinFactor { pars });
+                        let covered = &config.staterror_bins[&set.name];
+                        sample
+                            .per_bin
+                            .push(modifiers::staterror::factor(set.offset, covered, channel.offset, channel.n_bins));
                     }
                 }
             }
@@ -204,6 +221,21 @@ impl Model {
             samples.push(sample);
         }
 
+        let mut kinks: Vec<usize> = Vec::new();
+        for sample in &samples {
+            if options.normsys_code == InterpCode::Code1 {
+                kinks.extend(sample.scalar.iter().filter_map(|f| match f {
+                    ScalarFactor::NormSys { par, .. } => Some(*par),
+                    ScalarFactor::Parameter(_) => None,
+                }));
+            }
+            if options.histosys_code == InterpCode::Code0 {
+                kinks.extend(sample.histosys.iter().map(|h| h.par));
+            }
+        }
+        kinks.sort_unstable();
+        kinks.dedup();
+
         let (mut normal, mut poisson, mut aux) = (Vec::new(), Vec::new(), 0);
         for set in &config.parameters {
             match &set.constraint {
@@ -211,13 +243,22 @@ impl Model {
                 Constraint::Normal { sigmas, .. } => {
                     for (i, &sigma) in sigmas.iter().enumerate() {
                         let ln_norm = (sigma * (2.0 * std::f64::consts::PI).sqrt()).ln();
-                        normal.push(NormalTerm { par: set.offset + i, aux, inv_var: 1.0 / (sigma * sigma), ln_norm });
+                        normal.push(NormalTerm {
+                            par: set.offset + i,
+                            aux,
+                            inv_var: 1.0 / (sigma * sigma),
+                            ln_norm,
+                        });
                         aux += 1;
                     }
                 }
                 Constraint::Poisson { factors, .. } => {
                     for (i, &factor) in factors.iter().enumerate() {
-                        poisson.push(PoissonTerm { par: set.offset + i, aux, factor });
+                        poisson.push(PoissonTerm {
+                            par: set.offset + i,
+                            aux,
+                            factor,
+                        });
                         aux += 1;
                     }
                 }
@@ -233,7 +274,13 @@ impl Model {
             n_sample_bins,
             n_delta,
             max_bin_factors,
-            observed: Dataset { main: Vec::new(), aux: Vec::new(), main_constant: 0.0, poisson_constant: Vec::new() },
+            kinks,
+            observed: Dataset {
+                main: Vec::new(),
+                aux: Vec::new(),
+                main_constant: 0.0,
+                poisson_constant: Vec::new(),
+            },
             options,
         };
         let observed = model.config.observed_data(ws);
@@ -256,6 +303,11 @@ impl Model {
     pub fn n_aux(&self) -> usize {
         self.n_aux
     }
+    /// Parameters whose interpolation has a kink at α = 0 (normsys code1, histosys code0).
+    pub fn kink_parameters(&self) -> &[usize] {
+        &self.kinks
+    }
+
     pub fn poi_index(&self) -> usize {
         self.config.poi_index
     }
@@ -284,11 +336,27 @@ impl Model {
         }
         // Gaussian auxiliary data may be negative (a pulled nuisance parameter); Poisson ones may not.
         if let Some(t) = self.poisson.iter().find(|t| aux[t.aux] < 0.0) {
-            return Err(EngineError::bad_request(format!("data[{}] = {} is a negative Poisson auxiliary datum", n_main + t.aux, aux[t.aux])));
+            return Err(EngineError::bad_request(format!(
+                "data[{}] = {} is a negative Poisson auxiliary datum",
+                n_main + t.aux,
+                aux[t.aux]
+            )));
         }
-        let main_constant = main.iter().map(|&n| ln_gamma(n + 1.0)).sum();
-        let poisson_constant = self.poisson.iter().map(|t| xlogy(aux[t.aux], t.factor) - ln_gamma(aux[t.aux] + 1.0)).collect();
-        Ok(Dataset { main: main.to_vec(), aux: aux.to_vec(), main_constant, poisson_constant })
+        Ok(self.dataset_unchecked(full))
+    }
+
+    /// A dataset without the value checks (Asimov data, whose expected rates pyhf uses as they are).
+    /// `full` must have n_main + n_aux entries.
+    pub fn dataset_unchecked(&self, full: &[f64]) -> Dataset {
+        let (main, aux) = full.split_at(self.n_main());
+        let main_constant = main.iter().map(|&n| poisson_constant(n)).sum();
+        let poisson_constant = self.poisson.iter().map(|t| poisson_constant(aux[t.aux])).collect();
+        Dataset {
+            main: main.to_vec(),
+            aux: aux.to_vec(),
+            main_constant,
+            poisson_constant,
+        }
     }
 
     /// pyhf's `suggested_init`, `suggested_bounds` and `suggested_fixed`.
@@ -321,9 +389,42 @@ impl Model {
 
     fn check_pars(&self, pars: &[f64]) -> Result<()> {
         if pars.len() != self.n_pars() {
-            return Err(EngineError::bad_request(format!("expected {} parameters, got {}", self.n_pars(), pars.len())));
+            return Err(EngineError::bad_request(format!(
+                "expected {} parameters, got {}",
+                self.n_pars(),
+                pars.len()
+            )));
         }
         Ok(())
+    }
+
+    /// Expected yields of every sample of every channel at `pars` (pyhf's order: sorted channels,
+    /// sorted sample names), e.g. for pre- and post-fit stacks.
+    pub fn expected_by_sample(&self, pars: &[f64]) -> Result<Vec<SampleYields>> {
+        self.check_pars(pars)?;
+        let mut ev = self.evaluator();
+        ev.rates(self, pars, false);
+        Ok(self
+            .config
+            .samples
+            .iter()
+            .zip(&self.samples)
+            .enumerate()
+            .map(|(s, (layout, sample))| {
+                let bins = sample.bin_start..sample.bin_start + sample.nominal.len();
+                let p = ev.scalar_product[s];
+                let yields = ev.bin_product[bins.clone()]
+                    .iter()
+                    .zip(&ev.base[bins])
+                    .map(|(q, base)| p * q * base)
+                    .collect();
+                SampleYields {
+                    channel: layout.channel,
+                    sample: layout.sample_name.clone(),
+                    yields,
+                }
+            })
+            .collect())
     }
 
     /// Expected main data ν_b followed by the expected auxiliary data (θ for Gaussian
@@ -436,8 +537,8 @@ impl Evaluator {
                 let derivs = &self.scalar_deriv[sample.scalar_start..sample.scalar_start + m];
                 // prefix[k] = Π_{j<k} f_j; walk back with the suffix product (safe when a factor is 0).
                 self.prefix[0] = 1.0;
-                for k in 0..m {
-                    self.prefix[k + 1] = self.prefix[k] * values[k];
+                for (k, v) in values.iter().enumerate() {
+                    self.prefix[k + 1] = self.prefix[k] * v;
                 }
                 let mut suffix = 1.0;
                 for k in (0..m).rev() {
@@ -476,12 +577,39 @@ impl Evaluator {
     fn main_nll(&mut self, data: &Dataset, keep_weights: bool) -> f64 {
         let mut sum = 0.0;
         for (b, (&nu, &n)) in self.nu.iter().zip(&data.main).enumerate() {
-            sum += nu - xlogy(n, nu);
+            sum += poisson_deviance(n, nu);
             if keep_weights {
                 self.weight[b] = if n == 0.0 { 1.0 } else { 1.0 - n / nu };
             }
         }
         sum + data.main_constant
+    }
+}
+
+// −ln Pois(n | ν) = ν − n·ln ν + lgamma(n+1) is evaluated as d(n, ν) + c(n) with
+//   d(n, ν) = (ν − n) − n·ln(ν/n)          (zero at ν = n, small near a fit's minimum)
+//   c(n)    = n − n·ln n + lgamma(n+1)     (data only, ≈ ½·ln(2πn))
+// The direct form sums terms of size n·ln n that cancel to the final value, leaving rounding noise
+// of ~1e-13 absolute for counts of a few hundred: enough to stall line searches near the minimum.
+// Mathematically identical to pyhf's expression (and to it within its own rounding).
+
+/// c(n) of the Poisson term.
+fn poisson_constant(n: f64) -> f64 {
+    if n == 0.0 {
+        0.0
+    } else {
+        n - n * n.ln() + ln_gamma(n + 1.0)
+    }
+}
+
+/// d(n, ν) of the Poisson term; +∞ for ν = 0 < n and NaN for ν < 0 < n, as pyhf's xlogy gives.
+#[inline]
+fn poisson_deviance(n: f64, nu: f64) -> f64 {
+    if n == 0.0 {
+        nu
+    } else {
+        let r = (nu - n) / n;
+        (nu - n) - n * r.ln_1p()
     }
 }
 
@@ -498,11 +626,37 @@ fn constraint_nll(model: &Model, pars: &[f64], data: &Dataset, mut grad: Option<
     for (k, t) in model.poisson.iter().enumerate() {
         let a = data.aux[t.aux];
         let gamma = pars[t.par];
-        // a·ln(γτ) − γτ − lgamma(a+1), with a·ln τ − lgamma(a+1) precomputed.
-        sum -= xlogy(a, gamma) - gamma * t.factor + data.poisson_constant[k];
+        sum += poisson_deviance(a, gamma * t.factor) + data.poisson_constant[k];
         if let Some(g) = grad.as_deref_mut() {
             g[t.par] += t.factor - if a == 0.0 { 0.0 } else { a / gamma };
         }
     }
     sum
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{poisson_constant, poisson_deviance};
+    use crate::special::ln_gamma;
+
+    #[test]
+    fn the_poisson_split_equals_the_direct_form() {
+        for (n, nu) in [(0.0, 3.5), (1.0, 0.2), (7.0, 7.0), (12.5, 9.25), (250.0, 263.0)] {
+            let direct = nu - if n == 0.0 { 0.0 } else { n * f64::ln(nu) } + ln_gamma(n + 1.0);
+            let split = poisson_deviance(n, nu) + poisson_constant(n);
+            assert!(
+                (direct - split).abs() < 1e-12 * direct.abs().max(1.0),
+                "n={n} ν={nu}: {direct} vs {split}"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_and_negative_rates_behave_as_in_pyhf() {
+        assert_eq!(poisson_deviance(0.0, 2.0), 2.0);
+        assert_eq!(poisson_deviance(0.0, -2.0), -2.0);
+        assert_eq!(poisson_deviance(3.0, 0.0), f64::INFINITY);
+        assert!(poisson_deviance(3.0, -1.0).is_nan());
+        assert_eq!(poisson_constant(0.0), 0.0);
+    }
 }

@@ -43,9 +43,15 @@ pub struct Requirement {
 pub enum Constraint {
     None,
     /// Gauss(auxdata | θ, σ).
-    Normal { auxdata: Vec<f64>, sigmas: Vec<f64> },
+    Normal {
+        auxdata: Vec<f64>,
+        sigmas: Vec<f64>,
+    },
     /// Pois(auxdata | γ·factor).
-    Poisson { auxdata: Vec<f64>, factors: Vec<f64> },
+    Poisson {
+        auxdata: Vec<f64>,
+        factors: Vec<f64>,
+    },
 }
 
 impl Constraint {

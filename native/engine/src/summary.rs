@@ -81,8 +81,13 @@ pub struct WorkspaceSummary {
 
 /// Parse, validate and summarise workspace text (first measurement, as pyhf does by default).
 pub fn summarize(text: &str, file: Option<&str>) -> Result<WorkspaceSummary> {
+    summarize_measurement(text, file, None)
+}
+
+/// The same for the measurement named `measurement` (its POI and parameter settings).
+pub fn summarize_measurement(text: &str, file: Option<&str>, measurement: Option<&str>) -> Result<WorkspaceSummary> {
     let ws = parse_workspace(text)?;
-    let config = ModelConfig::new(&ws, None)?;
+    let config = ModelConfig::new(&ws, measurement)?;
     Ok(summary_of(&ws, &config, file))
 }
 
@@ -92,7 +97,11 @@ pub fn summary_of(ws: &Workspace, config: &ModelConfig, file: Option<&str>) -> W
         .iter()
         .enumerate()
         .map(|(ci, c)| {
-            let layout = config.channels.iter().find(|l| l.spec_index == ci).expect("every channel is laid out");
+            let layout = config
+                .channels
+                .iter()
+                .find(|l| l.spec_index == ci)
+                .expect("every channel is laid out");
             ChannelSummary {
                 name: c.name.clone(),
                 n_bins: layout.n_bins,
@@ -105,7 +114,14 @@ pub fn summary_of(ws: &Workspace, config: &ModelConfig, file: Option<&str>) -> W
                         channel: c.name.clone(),
                         yields: s.data.clone(),
                         total: s.data.iter().sum(),
-                        modifiers: s.modifiers.iter().map(|m| ModifierRef { name: m.name.clone(), modifier_type: m.modifier_type().as_str() }).collect(),
+                        modifiers: s
+                            .modifiers
+                            .iter()
+                            .map(|m| ModifierRef {
+                                name: m.name.clone(),
+                                modifier_type: m.modifier_type().as_str(),
+                            })
+                            .collect(),
                     })
                     .collect(),
             }
@@ -125,7 +141,11 @@ pub fn summary_of(ws: &Workspace, config: &ModelConfig, file: Option<&str>) -> W
                     }
                 }
             }
-            (count > 0).then_some(ModifierTypeCount { modifier_type: t.as_str(), count, names })
+            (count > 0).then_some(ModifierTypeCount {
+                modifier_type: t.as_str(),
+                count,
+                names,
+            })
         })
         .collect();
     let parameters = config
@@ -148,7 +168,14 @@ pub fn summary_of(ws: &Workspace, config: &ModelConfig, file: Option<&str>) -> W
         file: file.map(str::to_string),
         version: ws.version.clone(),
         measurement: measurement.name.clone(),
-        measurements: ws.measurements.iter().map(|m| MeasurementRef { name: m.name.clone(), poi: m.poi.clone() }).collect(),
+        measurements: ws
+            .measurements
+            .iter()
+            .map(|m| MeasurementRef {
+                name: m.name.clone(),
+                poi: m.poi.clone(),
+            })
+            .collect(),
         poi: config.poi.clone(),
         channels,
         samples,

@@ -13,7 +13,10 @@ fn every_code_reproduces_pyhf() {
         let interp = Interpolation::new(InterpCode::parse(code).unwrap(), lo, nom, hi);
         for (alpha, want) in common::f64s(&case["alphas"]).into_iter().zip(common::f64s(&case["tensorized"])) {
             let got = interp.eval(alpha).0;
-            assert!((got - want).abs() <= 1e-14 * want.abs().max(1.0), "{code} α={alpha}: {got} vs pyhf {want}");
+            assert!(
+                (got - want).abs() <= 1e-14 * want.abs().max(1.0),
+                "{code} α={alpha}: {got} vs pyhf {want}"
+            );
         }
     }
 }

@@ -15,12 +15,31 @@ fn parameter_order_names_inits_bounds_fixed_and_auxdata_match_pyhf() {
         let order: Vec<&str> = config.parameters.iter().map(|p| p.name.as_str()).collect();
         let expected_order: Vec<&str> = case["par_order"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
         assert_eq!(order, expected_order, "{name}: par_order");
-        let expected_names: Vec<String> = case["par_names"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        let expected_names: Vec<String> = case["par_names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
         assert_eq!(config.par_names(), expected_names, "{name}: par_names");
-        assert_eq!(config.suggested_init(), common::f64s(&case["suggested_init"]), "{name}: suggested_init");
-        let bounds: Vec<(f64, f64)> = case["suggested_bounds"].as_array().unwrap().iter().map(|b| (b[0].as_f64().unwrap(), b[1].as_f64().unwrap())).collect();
+        assert_eq!(
+            config.suggested_init(),
+            common::f64s(&case["suggested_init"]),
+            "{name}: suggested_init"
+        );
+        let bounds: Vec<(f64, f64)> = case["suggested_bounds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| (b[0].as_f64().unwrap(), b[1].as_f64().unwrap()))
+            .collect();
         assert_eq!(config.suggested_bounds(), bounds, "{name}: suggested_bounds");
-        let fixed: Vec<bool> = case["suggested_fixed"].as_array().unwrap().iter().map(|b| b.as_bool().unwrap()).collect();
+        let fixed: Vec<bool> = case["suggested_fixed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_bool().unwrap())
+            .collect();
         assert_eq!(config.suggested_fixed(), fixed, "{name}: suggested_fixed");
         let aux = config.auxdata();
         let expected_aux = common::f64s(&case["auxdata"]);

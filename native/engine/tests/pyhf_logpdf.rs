@@ -43,10 +43,17 @@ fn logpdf_at_the_converged_fits_matches_pyhf_twice_nll() {
     let cases = common::read_json("pyhf-validation/cases.json");
     for (name, case) in cases.as_object().unwrap() {
         let tight = &case["tight_tol1e-14_validation_settings"];
-        let (Some(pars), Some(twice_nll)) = (tight.get("free_fit_to_data"), tight.get("twice_nll_free")) else { continue };
+        let (Some(pars), Some(twice_nll)) = (tight.get("free_fit_to_data"), tight.get("twice_nll_free")) else {
+            continue;
+        };
         let model = Model::from_text(&case["workspace"].to_string(), options_of(case)).unwrap();
         let logpdf = model.logpdf(&common::f64s(pars), model.observed()).unwrap();
-        assert!(rel(-2.0 * logpdf, twice_nll.as_f64().unwrap()) < 1e-12, "{name}: {} vs {}", -2.0 * logpdf, twice_nll);
+        assert!(
+            rel(-2.0 * logpdf, twice_nll.as_f64().unwrap()) < 1e-12,
+            "{name}: {} vs {}",
+            -2.0 * logpdf,
+            twice_nll
+        );
     }
 }
 
@@ -72,7 +79,10 @@ fn staterror_and_shapesys_masking_follow_pyhf() {
     // [16, 27, 0] + aux give logpdf −9.964530468015251, expected main [22.2, 26.0, 0.0] and aux
     // [27.5, 0.9, 1.0, 1.2, 1.0, 1.0].
     let model = Model::from_text(&staterror_shapesys_toy().to_string(), ModelOptions::default()).unwrap();
-    assert_eq!(model.par_names(), ["mu", "sys[0]", "sys[1]", "sys[2]", "stat[0]", "stat[1]", "stat[2]"]);
+    assert_eq!(
+        model.par_names(),
+        ["mu", "sys[0]", "sys[1]", "sys[2]", "stat[0]", "stat[1]", "stat[2]"]
+    );
     let pars = [1.3, 1.1, 0.9, 1.0, 1.2, 1.0, 1.0];
     let expected = model.expected_data(&pars).unwrap();
     let want = [22.2, 26.0, 0.0, 27.5, 0.9, 1.0, 1.2, 1.0, 1.0];
@@ -141,7 +151,11 @@ pub fn kitchen_sink() -> serde_json::Value {
 #[test]
 fn analytic_gradient_matches_central_differences() {
     for (normsys, histosys) in [("code4", "code4p"), ("code1", "code0"), ("code1", "code2")] {
-        let options = ModelOptions { measurement: None, normsys_code: InterpCode::parse(normsys).unwrap(), histosys_code: InterpCode::parse(histosys).unwrap() };
+        let options = ModelOptions {
+            measurement: None,
+            normsys_code: InterpCode::parse(normsys).unwrap(),
+            histosys_code: InterpCode::parse(histosys).unwrap(),
+        };
         let model = Model::from_text(&kitchen_sink().to_string(), options).unwrap();
         let n = model.n_pars();
         let mut ev = model.evaluator();
@@ -157,7 +171,13 @@ fn analytic_gradient_matches_central_differences() {
             let pars: Vec<f64> = init
                 .iter()
                 .zip(&bounds)
-                .map(|(&x0, &(lo, hi))| if lo < 0.0 { -1.8 + 3.6 * uniform() } else { (x0 * (0.7 + 0.6 * uniform())).clamp(lo, hi) })
+                .map(|(&x0, &(lo, hi))| {
+                    if lo < 0.0 {
+                        -1.8 + 3.6 * uniform()
+                    } else {
+                        (x0 * (0.7 + 0.6 * uniform())).clamp(lo, hi)
+                    }
+                })
                 .collect();
             let mut grad = vec![0.0; n];
             let f = ev.nll_and_grad(&model, &pars, model.observed(), &mut grad);
@@ -193,7 +213,12 @@ fn gradient_is_finite_when_the_poi_is_zero() {
     p[model.poi_index()] = 1e-7;
     let mut ev = model.evaluator();
     let numeric = (ev.nll(&model, &p, model.observed()) - ev.nll(&model, &pars, model.observed())) / 1e-7;
-    assert!((grad[model.poi_index()] - numeric).abs() < 1e-4 * (1.0 + numeric.abs()), "{} vs {}", grad[model.poi_index()], numeric);
+    assert!(
+        (grad[model.poi_index()] - numeric).abs() < 1e-4 * (1.0 + numeric.abs()),
+        "{} vs {}",
+        grad[model.poi_index()],
+        numeric
+    );
 }
 
 #[test]
@@ -204,4 +229,54 @@ fn data_of_the_wrong_length_is_a_bad_request() {
     full[0] = -1.0;
     assert!(model.dataset(&full).is_err());
     assert!(model.logpdf(&[1.0], model.observed()).is_err());
+}
+
+#[test]
+fn the_nll_resolves_tiny_changes_near_the_minimum_for_large_counts() {
+    // One bin, n = 10⁶ observed, ν = n·(1 + ε): NLL(ν) − NLL(n) = n·(ε − ln(1 + ε)) ≈ n·ε²/2.
+    // Summing n·ln ν and lgamma(n + 1) directly leaves ~1e-10 of rounding noise here.
+    let ws = json!({
+        "channels": [{"name": "c", "samples": [{"name": "s", "data": [1.0e6], "modifiers": [{"name": "mu", "type": "normfactor", "data": null}]}]}],
+        "observations": [{"name": "c", "data": [1.0e6]}],
+        "measurements": [{"name": "m", "config": {"poi": "mu", "parameters": []}}],
+        "version": "1.0.0"
+    });
+    let model = Model::from_text(&ws.to_string(), ModelOptions::default()).unwrap();
+    let mut ev = model.evaluator();
+    let at_min = ev.nll(&model, &[1.0], model.observed());
+    for eps in [1e-7f64, 3e-8, 1e-8] {
+        let delta = ev.nll(&model, &[1.0 + eps], model.observed()) - at_min;
+        let exact = 1.0e6 * (eps - eps.ln_1p());
+        assert!((delta - exact).abs() < 1e-3 * exact, "ε = {eps}: ΔNLL {delta:e} vs {exact:e}");
+    }
+    // and the value itself is ½·ln(2πn) + 1/(12n) + O(n⁻³) for ν = n, up to the rounding of
+    // lgamma(n + 1) ≈ 1.3e7 (an ulp is 2e-9), which pyhf shares.
+    let stirling = 0.5 * (2.0 * std::f64::consts::PI * 1.0e6f64).ln() + 1.0 / 12.0e6;
+    assert!((at_min - stirling).abs() < 5e-9, "{at_min} vs {stirling}");
+}
+
+#[test]
+fn yields_by_sample_add_up_to_the_expected_data() {
+    let model = Model::from_text(&kitchen_sink().to_string(), ModelOptions::default()).unwrap();
+    let mut pars = model.suggested_init();
+    for (i, p) in pars.iter_mut().enumerate() {
+        *p += 0.05 * (i as f64 % 3.0 - 1.0);
+    }
+    let expected = model.expected_data(&pars).unwrap();
+    let mut summed = vec![0.0; model.n_main()];
+    let by_sample = model.expected_by_sample(&pars).unwrap();
+    // CR has ttbar and fakes, SR signal, ttbar and fakes: five (channel, sample) pairs, CR first
+    assert_eq!(
+        by_sample.iter().map(|s| (s.channel, s.sample.as_str())).collect::<Vec<_>>(),
+        [(0, "fakes"), (0, "ttbar"), (1, "fakes"), (1, "signal"), (1, "ttbar")]
+    );
+    for s in &by_sample {
+        let offset = model.config().channels[s.channel].offset;
+        for (b, y) in s.yields.iter().enumerate() {
+            summed[offset + b] += y;
+        }
+    }
+    for (a, e) in summed.iter().zip(&expected) {
+        assert!((a - e).abs() < 1e-12 * e.abs().max(1.0));
+    }
 }

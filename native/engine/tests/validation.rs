@@ -150,7 +150,10 @@ fn lumi_needs_its_measurement_config_and_configs_must_fit() {
 #[test]
 fn configs_for_unknown_parameters_are_ignored_as_in_pyhf() {
     let mut v = base();
-    v["measurements"][0]["config"]["parameters"].as_array_mut().unwrap().push(json!({"name": "alpha_jes", "fixed": true}));
+    v["measurements"][0]["config"]["parameters"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "alpha_jes", "fixed": true}));
     let ws = parse_workspace(&v.to_string()).unwrap();
     assert!(ModelConfig::new(&ws, None).is_ok());
 }
@@ -158,7 +161,10 @@ fn configs_for_unknown_parameters_are_ignored_as_in_pyhf() {
 #[test]
 fn user_fixed_applies_to_every_component() {
     let mut v = base();
-    v["measurements"][0]["config"]["parameters"].as_array_mut().unwrap().push(json!({"name": "stat_SR", "fixed": true}));
+    v["measurements"][0]["config"]["parameters"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "stat_SR", "fixed": true}));
     let ws = parse_workspace(&v.to_string()).unwrap();
     let c = ModelConfig::new(&ws, None).unwrap();
     assert_eq!(c.suggested_fixed(), vec![false, false, false, false, true, true]);
@@ -180,4 +186,41 @@ fn staterror_masks_must_agree_across_samples() {
 fn an_unknown_measurement_is_a_bad_request() {
     let ws = parse_workspace(&base().to_string()).unwrap();
     assert_eq!(ModelConfig::new(&ws, Some("nope")).unwrap_err().code, ErrorCode::BadRequest);
+}
+
+#[test]
+fn interpolation_codes_must_suit_the_modifier() {
+    use histune_engine::interpolation::InterpCode;
+    use histune_engine::{Model, ModelOptions};
+    let text = base().to_string();
+    let bad = ModelOptions {
+        measurement: None,
+        normsys_code: InterpCode::Code0,
+        histosys_code: InterpCode::Code4p,
+    };
+    assert_eq!(Model::from_text(&text, bad).unwrap_err().code, ErrorCode::BadRequest);
+    let bad = ModelOptions {
+        measurement: None,
+        normsys_code: InterpCode::Code4,
+        histosys_code: InterpCode::Code1,
+    };
+    assert_eq!(Model::from_text(&text, bad).unwrap_err().code, ErrorCode::BadRequest);
+    // code4 takes logarithms of the factors: a zero factor is refused where code1 accepts it
+    let mut v = base();
+    v["channels"][0]["samples"][1]["modifiers"][2]["data"]["lo"] = json!(0.0);
+    let e = Model::from_text(&v.to_string(), ModelOptions::default()).unwrap_err();
+    assert_eq!(e.path.as_deref(), Some("channels[0].samples[1].modifiers[2].data"));
+    let code1 = ModelOptions {
+        measurement: None,
+        normsys_code: InterpCode::Code1,
+        histosys_code: InterpCode::Code4p,
+    };
+    assert!(Model::from_text(&v.to_string(), code1).is_ok());
+}
+
+#[test]
+fn models_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<histune_engine::Model>();
+    shareable::<histune_engine::Dataset>();
 }

@@ -2,7 +2,9 @@
 //! (`{"code","message","path","line","column"}`), which index.cjs turns into properties; panics are
 //! caught and reported as E_INTERNAL so they never take the host process down.
 
+mod infer;
 mod model;
+mod ntuple;
 mod store;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -41,11 +43,12 @@ pub fn engine_version() -> String {
     histune_engine::VERSION.to_string()
 }
 
-/// Parse, validate and summarise a pyhf workspace (JSON text).
+/// Parse, validate and summarise a pyhf workspace (JSON text), for its first measurement or the
+/// one named `measurement`.
 #[napi(ts_return_type = "WorkspaceSummary")]
-pub fn summarize_workspace(text: String, file_name: Option<String>) -> napi::Result<serde_json::Value> {
+pub fn summarize_workspace(text: String, file_name: Option<String>, measurement: Option<String>) -> napi::Result<serde_json::Value> {
     guarded(|| {
-        let summary = histune_engine::summarize(&text, file_name.as_deref())?;
+        let summary = histune_engine::summarize_measurement(&text, file_name.as_deref(), measurement.as_deref())?;
         serde_json::to_value(summary).map_err(|e| EngineError::new(ErrorCode::Internal, e.to_string()))
     })
 }

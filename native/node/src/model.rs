@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use histune_engine::interpolation::InterpCode;
-use histune_engine::{Dataset, EngineError, ErrorCode, Evaluator, FitOptions as EngineFitOptions, FitResult as EngineFitResult, Fitter, ModelOptions};
+use histune_engine::{
+    Dataset, EngineError, ErrorCode, Evaluator, FitOptions as EngineFitOptions, FitResult as EngineFitResult, Fitter, ModelOptions,
+};
 use napi::bindgen_prelude::{AsyncTask, Either, Env, Float64Array};
 use napi::Task;
 use napi_derive::napi;
@@ -63,6 +65,22 @@ pub struct FitResult {
     pub uncertainties: Option<Vec<f64>>,
     pub uncertainty_by_name: Option<HashMap<String, f64>>,
     pub uncertainty_error: Option<String>,
+}
+
+/// Expected yields of one sample in one channel.
+#[napi(object)]
+pub struct SampleYields {
+    pub channel: String,
+    pub sample: String,
+    pub yields: Vec<f64>,
+}
+
+/// A channel's place in the main data vector (pyhf's sorted channel order).
+#[napi(object)]
+pub struct ChannelLayout {
+    pub name: String,
+    pub offset: u32,
+    pub n_bins: u32,
 }
 
 #[napi(object)]
@@ -196,15 +214,60 @@ pub struct ModelHandle {
 }
 
 impl ModelHandle {
+    /// The compiled model, for other bindings (e.g. inference) that take a Model handle.
+    #[allow(dead_code)]
+    pub(crate) fn shared(&self) -> Arc<Engine> {
+        self.model.clone()
+    }
+
     fn data_of(&self, data: Option<Either<Float64Array, Vec<f64>>>) -> Result<Option<Dataset>, EngineError> {
         data.map(|d| self.model.dataset(slice_of(&d))).transpose()
     }
 
     fn check(&self, pars: &[f64]) -> Result<(), EngineError> {
         if pars.len() != self.model.n_pars() {
-            return Err(EngineError::bad_request(format!("expected {} parameters, got {}", self.model.n_pars(), pars.len())));
+            return Err(EngineError::bad_request(format!(
+                "expected {} parameters, got {}",
+                self.model.n_pars(),
+                pars.len()
+            )));
         }
         Ok(())
+    }
+}
+
+fn compile_model(text: &str, options: Option<CompileOptions>) -> Result<ModelHandle, EngineError> {
+    let options = options.unwrap_or_default();
+    let codes = options.interpcodes.unwrap_or_default();
+    let model_options = ModelOptions {
+        measurement: options.measurement,
+        normsys_code: code(codes.normsys.as_ref(), InterpCode::Code4)?,
+        histosys_code: code(codes.histosys.as_ref(), InterpCode::Code4p)?,
+    };
+    let model = Engine::from_text(text, model_options)?;
+    let scratch = Mutex::new((model.evaluator(), vec![0.0; model.n_pars()]));
+    Ok(ModelHandle {
+        model: Arc::new(model),
+        scratch,
+    })
+}
+
+pub struct CompileTask {
+    text: String,
+    options: Option<CompileOptions>,
+}
+
+impl Task for CompileTask {
+    type Output = ModelHandle;
+    type JsValue = ModelHandle;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let (text, options) = (&self.text, self.options.take());
+        guarded(|| compile_model(text, options))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(output)
     }
 }
 
@@ -213,18 +276,13 @@ impl ModelHandle {
     /// Parse, validate and compile a workspace (JSON text).
     #[napi(factory)]
     pub fn compile(text: String, options: Option<CompileOptions>) -> napi::Result<ModelHandle> {
-        guarded(|| {
-            let options = options.unwrap_or_default();
-            let codes = options.interpcodes.unwrap_or_default();
-            let model_options = ModelOptions {
-                measurement: options.measurement,
-                normsys_code: code(codes.normsys.as_ref(), InterpCode::Code4)?,
-                histosys_code: code(codes.histosys.as_ref(), InterpCode::Code4p)?,
-            };
-            let model = Engine::from_text(&text, model_options)?;
-            let scratch = Mutex::new((model.evaluator(), vec![0.0; model.n_pars()]));
-            Ok(ModelHandle { model: Arc::new(model), scratch })
-        })
+        guarded(|| compile_model(&text, options))
+    }
+
+    /// The same on the libuv thread pool (large workspaces take milliseconds to parse).
+    #[napi(ts_return_type = "Promise<Model>")]
+    pub fn compile_async(text: String, options: Option<CompileOptions>) -> AsyncTask<CompileTask> {
+        AsyncTask::new(CompileTask { text, options })
     }
 
     #[napi(getter)]
@@ -278,6 +336,37 @@ impl ModelHandle {
         self.model.suggested_fixed()
     }
 
+    /// Channels in pyhf's (sorted) order with their slice of the main data.
+    #[napi(getter)]
+    pub fn channels(&self) -> Vec<ChannelLayout> {
+        self.model
+            .config()
+            .channels
+            .iter()
+            .map(|c| ChannelLayout {
+                name: c.name.clone(),
+                offset: c.offset as u32,
+                n_bins: c.n_bins as u32,
+            })
+            .collect()
+    }
+
+    /// Expected yields per sample and channel (pre-fit at the suggested init, post-fit at a best fit).
+    #[napi]
+    pub fn expected_by_sample(&self, pars: Either<Float64Array, Vec<f64>>) -> napi::Result<Vec<SampleYields>> {
+        let model = &self.model;
+        let by_sample = guarded(|| model.expected_by_sample(slice_of(&pars)))?;
+        let channels = &model.config().channels;
+        Ok(by_sample
+            .into_iter()
+            .map(|s| SampleYields {
+                channel: channels[s.channel].name.clone(),
+                sample: s.sample,
+                yields: s.yields,
+            })
+            .collect())
+    }
+
     /// Observed main data followed by the auxiliary data (pyhf's `workspace.data(model)`).
     #[napi]
     pub fn observed_data(&self) -> Vec<f64> {
@@ -315,7 +404,11 @@ impl ModelHandle {
     }
 
     #[napi]
-    pub fn nll_and_grad(&self, pars: Either<Float64Array, Vec<f64>>, data: Option<Either<Float64Array, Vec<f64>>>) -> napi::Result<NllAndGrad> {
+    pub fn nll_and_grad(
+        &self,
+        pars: Either<Float64Array, Vec<f64>>,
+        data: Option<Either<Float64Array, Vec<f64>>>,
+    ) -> napi::Result<NllAndGrad> {
         let pars = slice_of(&pars);
         let data = self.data_of(data).map_err(crate::to_napi)?;
         self.check(pars).map_err(crate::to_napi)?;
@@ -323,23 +416,36 @@ impl ModelHandle {
         let mut scratch = self.scratch.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let (evaluator, grad) = &mut *scratch;
         let nll = guarded(|| Ok(evaluator.nll_and_grad(model, pars, data.as_ref().unwrap_or(model.observed()), grad)))?;
-        Ok(NllAndGrad { nll, grad: Float64Array::new(grad.clone()) })
+        Ok(NllAndGrad {
+            nll,
+            grad: Float64Array::new(grad.clone()),
+        })
     }
 
     /// nll for many parameter points at once: `pars` holds k·nPars values, point after point.
     /// Evaluated in parallel (rayon); returns k values.
     #[napi]
-    pub fn nll_batch(&self, pars: Either<Float64Array, Vec<f64>>, data: Option<Either<Float64Array, Vec<f64>>>) -> napi::Result<Float64Array> {
+    pub fn nll_batch(
+        &self,
+        pars: Either<Float64Array, Vec<f64>>,
+        data: Option<Either<Float64Array, Vec<f64>>>,
+    ) -> napi::Result<Float64Array> {
         let flat = slice_of(&pars);
         let n = self.model.n_pars();
         if n == 0 || flat.len() % n != 0 {
-            return Err(crate::to_napi(EngineError::bad_request(format!("nllBatch takes k·{n} values, got {}", flat.len()))));
+            return Err(crate::to_napi(EngineError::bad_request(format!(
+                "nllBatch takes k·{n} values, got {}",
+                flat.len()
+            ))));
         }
         let data = self.data_of(data).map_err(crate::to_napi)?;
         let model = &self.model;
         let values = guarded(|| {
             let data = data.as_ref().unwrap_or(model.observed());
-            Ok(flat.par_chunks(n).map_init(|| model.evaluator(), |ev, p| ev.nll(model, p, data)).collect::<Vec<f64>>())
+            Ok(flat
+                .par_chunks(n)
+                .map_init(|| model.evaluator(), |ev, p| ev.nll(model, p, data))
+                .collect::<Vec<f64>>())
         })?;
         Ok(Float64Array::new(values))
     }
@@ -348,7 +454,11 @@ impl ModelHandle {
     #[napi(ts_return_type = "Promise<FitResult>")]
     pub fn fit(&self, options: Option<FitOptions>) -> napi::Result<AsyncTask<FitTask>> {
         let fit = prepare_fit(&self.model, options).map_err(crate::to_napi)?;
-        Ok(AsyncTask::new(FitTask { model: self.model.clone(), fits: vec![fit], batch: false }))
+        Ok(AsyncTask::new(FitTask {
+            model: self.model.clone(),
+            fits: vec![fit],
+            batch: false,
+        }))
     }
 
     /// The same fit, blocking the calling thread.
@@ -364,9 +474,20 @@ impl ModelHandle {
     #[napi(ts_return_type = "Promise<FitResult[]>")]
     pub fn fit_batch(&self, options: Vec<FitOptions>) -> napi::Result<AsyncTask<FitTask>> {
         if options.is_empty() {
-            return Err(crate::to_napi(EngineError::new(ErrorCode::BadRequest, "fitBatch needs at least one set of options")));
+            return Err(crate::to_napi(EngineError::new(
+                ErrorCode::BadRequest,
+                "fitBatch needs at least one set of options",
+            )));
         }
-        let fits = options.into_iter().map(|o| prepare_fit(&self.model, Some(o))).collect::<Result<Vec<_>, _>>().map_err(crate::to_napi)?;
-        Ok(AsyncTask::new(FitTask { model: self.model.clone(), fits, batch: true }))
+        let fits = options
+            .into_iter()
+            .map(|o| prepare_fit(&self.model, Some(o)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(crate::to_napi)?;
+        Ok(AsyncTask::new(FitTask {
+            model: self.model.clone(),
+            fits,
+            batch: true,
+        }))
     }
 }

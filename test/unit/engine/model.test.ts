@@ -75,6 +75,29 @@ describe('Model', () => {
     expect(batch[1]).toBeCloseTo(m.nll([0.5, 1.1]), 12)
   })
 
+  it('breaks the expected data down by channel and sample', () => {
+    const c = cases['2bin_2channel_couplednorm']!
+    const m = compile(c)
+    const pars = [1.3, 0.4]
+    const main = m.expectedData(pars).slice(0, m.nMain)
+    const summed = new Array<number>(m.nMain).fill(0)
+    for (const s of m.expectedBySample(pars)) {
+      const channel = m.channels.find((ch) => ch.name === s.channel)!
+      expect(s.yields.length).toBe(channel.nBins)
+      s.yields.forEach((y, b) => (summed[channel.offset + b]! += y))
+    }
+    summed.forEach((v, b) => expect(v).toBeCloseTo(main[b]!, 10))
+    expect(m.channels.map((ch) => ch.name)).toEqual(['control', 'signal'])
+  })
+
+  it('compiles off the JS thread too', async () => {
+    const c = cases['2bin_2channel_couplednorm']!
+    const m = await Model.compileAsync(JSON.stringify(c.workspace), { interpcodes: c.modifier_settings })
+    expect(m.parNames).toEqual(c.par_names)
+    expect(m.nll(m.suggestedInit)).toBe(compile(c).nll(compile(c).suggestedInit))
+    await expect(Model.compileAsync('{"channels": [')).rejects.toMatchObject({ code: 'E_JSON_SYNTAX', line: 1 })
+  })
+
   it('throws EngineError for bad input, synchronously and from promises', async () => {
     const m = compile(cases['1bin_shapesys']!)
     expect(() => m.nll([1])).toThrow(EngineError)

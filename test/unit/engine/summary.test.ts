@@ -79,6 +79,18 @@ describe('engine facade', () => {
     expect(thrown(() => summarizeWorkspace(JSON.stringify(ws3))).path).toBe('measurements[0].config.poi')
   })
 
+  it('summarises the measurement asked for', () => {
+    const ws = structuredClone(cases['1bin_shapesys']!.workspace) as { measurements: { name: string; config: { poi: string; parameters: unknown[] } }[] }
+    ws.measurements.push({ name: 'fixed_bkg', config: { poi: 'mu', parameters: [{ name: 'uncorr_bkguncrt', fixed: true }] } })
+    const text = JSON.stringify(ws)
+    expect(summarizeWorkspace(text).measurement).toBe('meas')
+    const s = summarizeWorkspace(text, undefined, 'fixed_bkg')
+    expect(s.measurement).toBe('fixed_bkg')
+    expect(s.parameters.find((p) => p.name === 'uncorr_bkguncrt')!.fixed).toBe(true)
+    expect(s.measurements.map((m) => m.name)).toEqual(['meas', 'fixed_bkg'])
+    expect(thrown(() => summarizeWorkspace(text, undefined, 'nope')).code).toBe('E_BAD_REQUEST')
+  })
+
   it('reports empty input as E_EMPTY', () => {
     expect(thrown(() => summarizeWorkspace('   ')).code).toBe('E_EMPTY')
   })

@@ -1,5 +1,6 @@
 //! normfactor: a free, unconstrained scale factor of a sample (e.g. the signal strength μ).
 
+use crate::model::ScalarFactor;
 use crate::paramset::{ConstraintKind, FixedDefault, Requirement, Setting};
 
 pub fn requirement() -> Requirement {
@@ -14,4 +15,9 @@ pub fn requirement() -> Requirement {
         factors: Setting::Undefined,
         sigmas: Setting::Undefined,
     }
+}
+
+/// Scales the whole sample by the parameter.
+pub(crate) fn factor(par: usize) -> ScalarFactor {
+    ScalarFactor::Parameter(par)
 }

@@ -2,6 +2,7 @@
 //! channels bin index by bin index: bin k of every channel uses component k.
 
 use super::uniform;
+use crate::model::BinFactor;
 use crate::paramset::{ConstraintKind, FixedDefault, Requirement, Setting};
 
 pub fn requirement(n_bins: usize) -> Requirement {
@@ -15,5 +16,12 @@ pub fn requirement(n_bins: usize) -> Requirement {
         auxdata: Setting::Undefined,
         factors: Setting::Undefined,
         sigmas: Setting::Undefined,
+    }
+}
+
+/// Bin k of the channel is scaled by component k.
+pub(crate) fn factor(offset: usize, n_bins: usize) -> BinFactor {
+    BinFactor {
+        pars: (0..n_bins).map(|b| offset + b).collect(),
     }
 }

@@ -3,6 +3,7 @@
 //! σ_b ≤ 0 keep a parameter, fixed at 1, with τ_b = 1.
 
 use super::uniform;
+use crate::model::BinFactor;
 use crate::paramset::{ConstraintKind, FixedDefault, Requirement, Setting};
 
 pub fn requirement(nominal: &[f64], uncertainties: &[f64]) -> Requirement {
@@ -24,6 +25,13 @@ pub fn requirement(nominal: &[f64], uncertainties: &[f64]) -> Requirement {
         auxdata: Setting::Value(tau.clone()),
         factors: Setting::Value(tau),
         sigmas: Setting::Undefined,
+    }
+}
+
+/// Bin k of the channel is scaled by γ_k, component k.
+pub(crate) fn factor(offset: usize, n_bins: usize) -> BinFactor {
+    BinFactor {
+        pars: (0..n_bins).map(|b| offset + b).collect(),
     }
 }
 

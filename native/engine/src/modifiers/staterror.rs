@@ -4,6 +4,7 @@
 //! constraint (as pyhf does).
 
 use super::uniform;
+use crate::model::BinFactor;
 use crate::paramset::{ConstraintKind, FixedDefault, Requirement, Setting};
 
 /// Relative uncertainties over the bins of the modifier's mask, following pyhf's arithmetic:
@@ -46,13 +47,30 @@ pub fn requirement(relative: &[f64]) -> Requirement {
     }
 }
 
+/// Bin b of the channel (global main bin `channel_offset + b`) is scaled by the component of the
+/// parameter set that covers that global bin: `covered` lists them in component order.
+pub(crate) fn factor(offset: usize, covered: &[usize], channel_offset: usize, n_bins: usize) -> BinFactor {
+    let pars = (0..n_bins)
+        .map(|b| {
+            offset
+                + covered
+                    .binary_search(&(channel_offset + b))
+                    .expect("a staterror covers every bin of its channels")
+        })
+        .collect();
+    BinFactor { pars }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn relative_uncertainty_matches_pyhf_example() {
         // samples A = [10, 20, 0] ± [1, 2, 0] and B = [5, 0, 0] ± [2, 0, 0]
         let rel = super::relative_uncertainties(
-            &[(vec![10.0, 20.0, 0.0], vec![1.0, 2.0, 0.0]), (vec![5.0, 0.0, 0.0], vec![2.0, 0.0, 0.0])],
+            &[
+                (vec![10.0, 20.0, 0.0], vec![1.0, 2.0, 0.0]),
+                (vec![5.0, 0.0, 0.0], vec![2.0, 0.0, 0.0]),
+            ],
             3,
         );
         assert!((rel[0] - 0.149071198499986).abs() < 1e-15);
