@@ -33,8 +33,8 @@ export function summarizeWorkspaceText(text: string, file?: string): WorkspaceSu
   }
 }
 
-/** Read a workspace file from disk, refusing empty and oversized files before reading them. */
-export async function summarizeWorkspaceFile(path: string): Promise<WorkspaceSummary> {
+/** Read a workspace file's text, refusing missing, empty and oversized files before reading them. */
+export async function readWorkspaceFile(path: string): Promise<string> {
   let size: number
   try {
     const info = await stat(path)
@@ -45,8 +45,11 @@ export async function summarizeWorkspaceFile(path: string): Promise<WorkspaceSum
     throw new HistuneError('E_IO', `cannot read ${path}: ${(error as Error).message}`, { file: path })
   }
   checkSize(size, path)
-  const text = await readFile(path, 'utf8')
-  const summary = summarizeWorkspaceText(text, path)
-  return { ...summary, file: path }
+  return readFile(path, 'utf8')
 }
 
+/** Read, validate and summarise a workspace file. */
+export async function summarizeWorkspaceFile(path: string): Promise<WorkspaceSummary> {
+  const summary = summarizeWorkspaceText(await readWorkspaceFile(path), path)
+  return { ...summary, file: path }
+}

@@ -1,11 +1,10 @@
-import { stat, readFile } from 'node:fs/promises'
 import { Option, type Command } from 'commander'
 
 import { Model } from '../../engine'
 import * as infer from '../../engine/inference'
 import type { InferenceDiagnostics, InferenceOptions } from '../../engine/inference'
 import { HistuneError } from '../../errors'
-import { MAX_WORKSPACE_BYTES } from '../../workspace/load'
+import { readWorkspaceFile as readWorkspace } from '../../workspace/load'
 import { fail, print } from '../run'
 
 interface CommonOptions {
@@ -15,22 +14,6 @@ interface CommonOptions {
 }
 
 const bad = (message: string): HistuneError => new HistuneError('E_BAD_REQUEST', message)
-
-/** Read a workspace file, refusing missing, empty and oversized files with a clear error. */
-async function readWorkspace(path: string): Promise<string> {
-  let size: number
-  try {
-    const info = await stat(path)
-    if (!info.isFile()) throw new HistuneError('E_IO', `${path} is not a file`, { file: path })
-    size = info.size
-  } catch (error) {
-    if (error instanceof HistuneError) throw error
-    throw new HistuneError('E_IO', `cannot read ${path}: ${(error as Error).message}`, { file: path })
-  }
-  if (size === 0) throw new HistuneError('E_EMPTY', 'the workspace file is empty', { file: path })
-  if (size > MAX_WORKSPACE_BYTES) throw new HistuneError('E_TOO_LARGE', `the workspace is larger than ${MAX_WORKSPACE_BYTES} bytes`, { file: path })
-  return readFile(path, 'utf8')
-}
 
 function number(value: string, what: string): number {
   const x = Number(value)

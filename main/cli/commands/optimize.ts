@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { runBinningStudy, type OptimizeOptions, type OptimizeSummary } from '../../services/optimize'
-import { getStorage, Study, type FrozenTrial } from '../../study'
+import { getStorage, Study, type FrozenTrial, type StudyStorage } from '../../study'
 import { HistuneError } from '../../errors'
 import { fail, print } from '../run'
 
@@ -94,6 +94,15 @@ function trialsCsv(trials: FrozenTrial[], nObjectives: number): string {
   return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n')
 }
 
+async function withStorage(url: string, use: (storage: StudyStorage) => Promise<void>): Promise<void> {
+  const storage = await getStorage(url)
+  try {
+    await use(storage)
+  } finally {
+    await storage.close()
+  }
+}
+
 async function run(options: OptimizeOptions, flags: StudyFlags): Promise<void> {
   if (process.stderr.isTTY && flags.json !== true) options.onTrial = progressBar()
   const abort = new AbortController()
@@ -167,15 +176,12 @@ export function registerOptimize(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (flags: StudyFlags) => {
       try {
-        const storage = await getStorage(flags.storage)
-        try {
+        await withStorage(flags.storage!, async (storage) => {
           const studies = (await storage.getAllStudies()).map((s) => ({ name: s.studyName, directions: s.directions, n_trials: s.nTrials }))
           print(flags.json === true, studies, () =>
             studies.length === 0 ? 'no studies' : studies.map((s) => `${s.name}\t${s.directions.join(',')}\t${s.n_trials} trials`).join('\n'),
           )
-        } finally {
-          await storage.close()
-        }
+        })
       } catch (error) {
         fail(error, flags.json === true)
       }
@@ -189,13 +195,10 @@ export function registerOptimize(program: Command): void {
     .option('--csv', 'CSV on stdout (the default and only format)')
     .action(async (flags: StudyFlags) => {
       try {
-        const storage = await getStorage(flags.storage)
-        try {
+        await withStorage(flags.storage!, async (storage) => {
           const study = await Study.load({ storage, studyName: flags.study })
           process.stdout.write(trialsCsv(await study.getTrials(), study.directions.length) + '\n')
-        } finally {
-          await storage.close()
-        }
+        })
       } catch (error) {
         fail(error, false)
       }
