@@ -1,0 +1,184 @@
+//! Throughput of toy fits (and of bare NLL+gradient evaluations) on the CPU (rayon, all cores,
+//! one engine `Fitter` per fit) and on the GPU (lockstep batched fits), across batch sizes and
+//! model sizes. JSON on stdout, progress on stderr.
+//!
+//!   gpu_bench [--models small,medium,large] [--batches 1,10,100,1000,10000]
+//!             [--precisions f64,f32] [--budget-s 60] [--deadline-s 600] [--adapter NAME]
+//!
+//! `seconds` and `fits_per_s` time the fits alone (GPU: pipeline creation and dataset upload
+//! included); `evals_per_s` is one batched NLL+gradient call of `batch` points.
+//! A cell whose estimated time (from the previous batch size) exceeds the per-cell budget, or would
+//! end after the overall deadline, is skipped and marked so; nothing is extrapolated into the
+//! results. Backends: "cpu" (rayon, one engine fit per toy), "gpu-f64", "gpu-f32" (f32 to its
+//! noise floor, fits end unconverged), "gpu-f32+f64" (f32 then f64 refinement on the GPU).
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde_json::{json, Value};
+
+use histune_engine::{FitOptions, Fitter};
+use histune_gpu::synthetic::{self, Shape};
+use histune_gpu::{fit_batch, fit_batch_refined, list_adapters, BatchEvaluator, BatchModel, CpuBatch, DeviceRequest, FitTask, GpuBatch, GpuDevice, Precision};
+
+fn arg(name: &str, default: &str) -> String {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().rposition(|a| a == name).and_then(|i| args.get(i + 1).cloned()).unwrap_or_else(|| default.to_string())
+}
+
+fn shape(name: &str) -> Option<Shape> {
+    match name {
+        "small" => Some(Shape { channels: 1, bins: 10, backgrounds: 1, shapefactor: false }),
+        "medium" => Some(Shape { channels: 4, bins: 25, backgrounds: 3, shapefactor: false }),
+        "large" => Some(Shape { channels: 8, bins: 100, backgrounds: 5, shapefactor: false }),
+        _ => None,
+    }
+}
+
+/// Evaluations of `batch` points, best of three.
+fn eval_rate(ev: &mut dyn BatchEvaluator, m: &BatchModel, batch: usize) -> Result<f64, String> {
+    let init = m.model.suggested_init();
+    let pars: Vec<f64> = (0..batch).flat_map(|_| init.iter().copied()).collect();
+    let items = vec![0u32; batch];
+    let (mut nll, mut grad) = (vec![0.0; batch], vec![0.0; pars.len()]);
+    ev.set_datasets(&[m.observed().clone()]).map_err(|e| e.to_string())?;
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let t = Instant::now();
+        ev.nll_and_grad(&pars, &items, &mut nll, &mut grad).map_err(|e| e.to_string())?;
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    Ok(batch as f64 / best)
+}
+
+fn main() {
+    let models: Vec<String> = arg("--models", "small,medium,large").split(',').map(str::to_string).collect();
+    let batches: Vec<usize> = arg("--batches", "1,10,100,1000,10000").split(',').filter_map(|s| s.parse().ok()).collect();
+    let precisions: Vec<String> = arg("--precisions", "f64,f32").split(',').map(str::to_string).collect();
+    let budget: f64 = arg("--budget-s", "60").parse().unwrap_or(60.0);
+    let deadline: f64 = arg("--deadline-s", "600").parse().unwrap_or(600.0);
+    let started = Instant::now();
+    let mut request = DeviceRequest::new();
+    let adapter = arg("--adapter", "");
+    if !adapter.is_empty() {
+        request.adapter_name = Some(adapter);
+    }
+    let device = GpuDevice::open(&request).map(std::sync::Arc::new);
+    let mut notes = Vec::new();
+    if let Err(e) = &device {
+        notes.push(format!("{e}: GPU columns skipped"));
+    }
+    let mut results = Vec::new();
+    let mut model_info = Vec::new();
+    for name in &models {
+        let Some(shape) = shape(name) else {
+            notes.push(format!("unknown model size '{name}'"));
+            continue;
+        };
+        let ws = synthetic::workspace(shape, 11);
+        let m = BatchModel::from_text(&ws.to_string(), Default::default()).expect("generated model");
+        model_info.push(json!({"name": name, "n_pars": m.n_pars(), "n_main": m.model.n_main(), "sample_bins": m.n_sample_bins()}));
+        let max_batch = *batches.iter().max().unwrap_or(&1);
+        let toys = synthetic::toys(&m.model, &m.model.suggested_init(), max_batch, 3);
+        let mut backends: Vec<String> = vec!["cpu".into()];
+        if let Ok(d) = &device {
+            for p in &precisions {
+                match p.as_str() {
+                    "f64" if d.has_f64() => backends.push("gpu-f64".into()),
+                    "f32" => {
+                        backends.push("gpu-f32".into());
+                        if d.has_f64() {
+                            backends.push("gpu-f32+f64".into());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for backend in &backends {
+            let mut last: Option<(usize, f64)> = None;
+            for &b in &batches {
+                let cell = |extra: Value| {
+                    let mut v = json!({"model": name, "batch": b, "backend": backend});
+                    v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+                    v
+                };
+                let estimate = last.map(|(pb, ps)| ps * b as f64 / pb as f64).unwrap_or(0.0);
+                if estimate > budget {
+                    results.push(cell(json!({"skipped": format!("estimated {estimate:.0} s > budget {budget} s")})));
+                    continue;
+                }
+                let elapsed = started.elapsed().as_secs_f64();
+                if elapsed + estimate > deadline {
+                    results.push(cell(json!({"skipped": format!("deadline: {elapsed:.0} s elapsed, cell estimated {estimate:.0} s, deadline {deadline} s")})));
+                    continue;
+                }
+                let data = &toys[..b];
+                let tasks: Vec<FitTask> = (0..b).map(|d| FitTask { dataset: d as u32, ..Default::default() }).collect();
+                eprintln!("{name} {backend} batch {b}");
+                let outcome: Result<(usize, f64, Value), String> = match backend.as_str() {
+                    "cpu" => {
+                        let t = Instant::now();
+                        let fits: Vec<bool> = data
+                            .par_iter()
+                            .map_init(|| Fitter::new(&m.model), |f, d| f.fit(d, &FitOptions::default()).map(|r| r.converged).unwrap_or(false))
+                            .collect();
+                        let seconds = t.elapsed().as_secs_f64();
+                        let eval = eval_rate(&mut CpuBatch::new(&m), &m, b);
+                        Ok((fits.iter().filter(|&&c| c).count(), seconds, json!({"evals_per_s": eval.ok()})))
+                    }
+                    gpu => {
+                        let d = device.as_ref().expect("GPU backends only with a device").clone();
+                        let precision = if gpu == "gpu-f64" { Precision::F64 } else { Precision::F32 };
+                        (|| {
+                            let t = Instant::now();
+                            let mut ev = GpuBatch::new(d.clone(), &m, precision).map_err(|e| e.to_string())?;
+                            let report = if gpu == "gpu-f32+f64" {
+                                let mut refine = GpuBatch::new(d.clone(), &m, Precision::F64).map_err(|e| e.to_string())?;
+                                fit_batch_refined(&mut ev, &mut refine, &m, data, &tasks, &Default::default())
+                            } else {
+                                fit_batch(&mut ev, &m, data, &tasks, &Default::default())
+                            }
+                            .map_err(|e| e.to_string())?;
+                            let seconds = t.elapsed().as_secs_f64();
+                            let eval = eval_rate(&mut ev, &m, b).ok();
+                            Ok((
+                                report.results.iter().filter(|r| r.converged).count(),
+                                seconds,
+                                json!({"evals_per_s": eval, "rounds": report.rounds, "evaluations": report.evaluations}),
+                            ))
+                        })()
+                    }
+                };
+                match outcome {
+                    Ok((converged, seconds, extra)) => {
+                        let mut v = cell(json!({"seconds": seconds, "fits_per_s": b as f64 / seconds, "converged": converged}));
+                        v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+                        // Also on stderr, so a run killed from outside keeps what it measured.
+                        eprintln!("{v}");
+                        results.push(v);
+                        last = Some((b, seconds));
+                    }
+                    Err(e) => {
+                        results.push(cell(json!({"error": e})));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    let out = json!({
+        "machine": {
+            "cpu_threads": rayon::current_num_threads(),
+            "adapters": list_adapters(),
+            "selected": device.as_ref().ok().map(|d| d.adapter.clone()),
+        },
+        "budget_s_per_cell": budget,
+        "deadline_s": deadline,
+        "elapsed_s": started.elapsed().as_secs_f64(),
+        "models": model_info,
+        "results": results,
+        "notes": notes,
+    });
+    println!("{}", serde_json::to_string_pretty(&out).expect("JSON"));
+}
