@@ -8,11 +8,11 @@
 import { HistuneError } from '../errors'
 import { equalWidthEdges } from './baselines'
 import type { ChannelEdges, ChannelInfo } from './binned-model'
-import type { ChannelBinningConfig, FineGridConfig, ParameterRange } from './config'
+import type { BuilderValue, ChannelBinningConfig, FineGridConfig, ParameterRange } from './config'
 import { cutsFromEdges } from './histogram'
 import { mergeSpace, type ParameterValues, type SearchSpace, variableWidthSpace } from './space'
 
-export interface ParameterDescriptor {
+export interface NumericParameter {
   name: string
   type: 'int' | 'float'
   low: number
@@ -21,8 +21,17 @@ export interface ParameterDescriptor {
   log?: boolean
 }
 
+/** A choice among values (a Python builder's categorical keyword argument). */
+export interface CategoricalParameter {
+  name: string
+  type: 'categorical'
+  choices: BuilderValue[]
+}
+
+export type ParameterDescriptor = NumericParameter | CategoricalParameter
+
 export interface BinningSpace {
-  parameters: ParameterDescriptor[]
+  parameters: NumericParameter[]
   /** Edges per channel of a suggested point. */
   decode(params: ParameterValues): ChannelEdges
   /** A point decoding to `edges` (to enqueue a baseline as a trial); null if the space cannot express it. */
@@ -43,7 +52,7 @@ function schemaError(path: string, message: string): HistuneError {
 }
 
 interface ChannelSpace {
-  parameters: ParameterDescriptor[]
+  parameters: NumericParameter[]
   decode(values: ParameterValues): number[]
   encode(edges: number[]): ParameterValues | null
 }
@@ -62,7 +71,7 @@ function uniformChannel(spec: Extract<ChannelBinningConfig, { space: 'uniform' }
   const top = (v: ParameterRange | number): number => (typeof v === 'number' ? v : v.high)
   const bottom = (v: ParameterRange | number): number => (typeof v === 'number' ? v : v.low)
   if (!(top(lo) < bottom(hi))) throw schemaError(path, `every lo must be below every hi: lo up to ${top(lo)}, hi from ${bottom(hi)}`)
-  const parameters: ParameterDescriptor[] = [{ name: 'n_bins', type: 'int', ...spec.nBins }]
+  const parameters: NumericParameter[] = [{ name: 'n_bins', type: 'int', ...spec.nBins }]
   if (typeof lo !== 'number') parameters.push({ name: 'lo', type: 'float', ...lo })
   if (typeof hi !== 'number') parameters.push({ name: 'hi', type: 'float', ...hi })
   const valueOf = (values: ParameterValues, name: string, fixed: ParameterRange | number): number =>
@@ -84,11 +93,11 @@ function uniformChannel(spec: Extract<ChannelBinningConfig, { space: 'uniform' }
   }
 }
 
-function inside(v: number | undefined, p: ParameterDescriptor): boolean {
+function inside(v: number | undefined, p: NumericParameter): boolean {
   return v !== undefined && v >= p.low && v <= p.high && (p.type === 'float' || Number.isInteger(v))
 }
 
-function checked(values: ParameterValues, p: ParameterDescriptor): number {
+function checked(values: ParameterValues, p: NumericParameter): number {
   const v = values[p.name]
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new HistuneError('E_BAD_REQUEST', `parameter ${p.name} is missing or not a number`)
   if (!inside(v, p)) throw new HistuneError('E_BAD_REQUEST', `parameter ${p.name} = ${v} is outside [${p.low}, ${p.high}]${p.type === 'int' ? ' or not an integer' : ''}`)
@@ -97,7 +106,7 @@ function checked(values: ParameterValues, p: ParameterDescriptor): number {
 
 /** A space.ts search space as a channel space (its cuts mapped to fine edges when `grid` is given). */
 function fromSearchSpace(space: SearchSpace<number[]>, grid: number[] | null): ChannelSpace {
-  const parameters = space.parameters.map((p): ParameterDescriptor => ({ name: p.name, type: p.kind, low: p.low, high: p.high }))
+  const parameters = space.parameters.map((p): NumericParameter => ({ name: p.name, type: p.kind, low: p.low, high: p.high }))
   const wrap = <T>(f: () => T): T => {
     try {
       return f()

@@ -135,7 +135,29 @@ export interface WorkspaceModelConfig {
   measurement?: string
 }
 
-export type ModelConfig = ShapesModelConfig | NtuplesModelConfig | WorkspaceModelConfig
+/** A user's Python function `build_workspace(**params) -> dict`, run in a persistent subprocess. */
+export interface PythonModelConfig {
+  kind: 'python'
+  file: string
+  function: string
+  /** The interpreter (a name on PATH or a path). */
+  python: string
+  /** Seconds one call may take before the builder is restarted and the trial fails. */
+  timeoutS: number
+  /** Measurement to use; the workspace's first when absent. */
+  measurement?: string
+}
+
+export type ModelConfig = ShapesModelConfig | NtuplesModelConfig | WorkspaceModelConfig | PythonModelConfig
+
+/** A value the study may pass to a Python builder (JSON scalars). */
+export type BuilderValue = null | boolean | number | string
+
+/** One keyword argument of a Python builder: searched in a range or among choices, or fixed. */
+export type BuilderParameter =
+  | ({ name: string; type: 'int' | 'float' } & ParameterRange)
+  | { name: string; type: 'categorical'; choices: BuilderValue[] }
+  | { name: string; type: 'fixed'; value: BuilderValue }
 
 export interface ParameterRange {
   low: number
@@ -189,6 +211,8 @@ export interface StudyConfig {
   constraints: ConstraintsConfig
   baselines: BaselinesConfig
   validation: ValidationConfig | null
+  /** The builder's keyword arguments (kind: python only; empty otherwise). */
+  parameters: BuilderParameter[]
 }
 
 type Path = (string | number)[]
@@ -583,13 +607,60 @@ function readModel(r: Reader, v: unknown): ModelConfig {
     shapes: ['kind', 'channel', 'observable', 'range', 'integrate', 'samples', 'data', 'channels', 'measurement'],
     ntuples: ['kind', 'channel', 'observable', 'selection', 'range', 'samples', 'modifiers', 'data', 'channels', 'measurement'],
     workspace: ['kind', 'file', 'channels', 'measurement'],
+    python: ['kind', 'file', 'function', 'python', 'timeout_s', 'measurement'],
   }
   const peek = r.mapping(v, path, [...new Set(Object.values(keys).flat())])
-  const kind = r.oneOf(r.required(peek, 'kind', path), [...path, 'kind'], ['shapes', 'ntuples', 'workspace'] as const)
+  const kind = r.oneOf(r.required(peek, 'kind', path), [...path, 'kind'], ['shapes', 'ntuples', 'workspace', 'python'] as const)
   const m = r.mapping(v, path, keys[kind])
   if (kind === 'shapes') return readShapes(r, m, path)
   if (kind === 'ntuples') return readNtuples(r, m, path)
+  if (kind === 'python') return readPythonModel(r, m, path)
   return readWorkspaceModel(r, m, path)
+}
+
+function readPythonModel(r: Reader, m: Record<string, unknown>, path: Path): PythonModelConfig {
+  const out: PythonModelConfig = {
+    kind: 'python',
+    file: r.string(r.required(m, 'file', path), [...path, 'file']),
+    function: m.function === undefined ? 'build_workspace' : r.string(m.function, [...path, 'function']),
+    python: m.python === undefined ? 'python3' : r.string(m.python, [...path, 'python']),
+    timeoutS: m.timeout_s === undefined ? 30 : r.number(m.timeout_s, [...path, 'timeout_s'], { above: 0 }),
+  }
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(out.function)) r.fail([...path, 'function'], `"${out.function}" is not a Python function name`)
+  if (m.measurement !== undefined) out.measurement = r.string(m.measurement, [...path, 'measurement'])
+  return out
+}
+
+const isBuilderValue = (v: unknown): v is BuilderValue => v === null || ['boolean', 'number', 'string'].includes(typeof v)
+
+/**
+ * `parameters:` of a Python builder, one entry per keyword argument:
+ * `{type: int|float, low, high, step?, log?}`, `{choices: […]}`, or a plain value passed unchanged.
+ */
+function readBuilderParameters(r: Reader, v: unknown): BuilderParameter[] {
+  const path = ['parameters']
+  const m = r.mapping(v, path, Object.keys((v as object | null) ?? {}))
+  const out = Object.entries(m).map(([name, spec]): BuilderParameter => {
+    const p = [...path, name]
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) r.fail(p, `"${name}" is not a Python keyword argument name`)
+    if (isBuilderValue(spec)) return { name, type: 'fixed', value: spec }
+    const x = r.mapping(spec, p, ['type', 'low', 'high', 'step', 'log', 'choices'])
+    if (x.choices !== undefined) {
+      if (x.type !== undefined && x.type !== 'categorical') r.fail([...p, 'type'], 'choices go with type: categorical')
+      const extra = ['low', 'high', 'step', 'log'].find((k) => x[k] !== undefined)
+      if (extra !== undefined) r.fail([...p, extra], `"${extra}" does not apply to choices`)
+      const choices = r.list(x.choices, [...p, 'choices']).map((c, i) => {
+        if (!isBuilderValue(c)) r.fail([...p, 'choices', i], `a choice is a number, string, boolean or null, got ${describe(c)}`)
+        return c
+      })
+      if (new Set(choices.map((c) => JSON.stringify(c))).size !== choices.length) r.fail([...p, 'choices'], 'the choices repeat')
+      return { name, type: 'categorical', choices }
+    }
+    const type = r.oneOf(r.required(x, 'type', p), [...p, 'type'], ['int', 'float'] as const)
+    return { name, type, ...readParameterRange(r, { low: x.low, high: x.high, step: x.step, log: x.log }, p, type === 'int') }
+  })
+  if (out.length === 0) r.fail(path, 'name at least one keyword argument of the builder')
+  return out
 }
 
 function readParameterRange(r: Reader, v: unknown, path: Path, integer: boolean): ParameterRange {
@@ -653,6 +724,7 @@ function readChannelBinning(r: Reader, v: unknown, path: Path, model: ModelConfi
 }
 
 function channelNames(model: ModelConfig): string[] {
+  if (model.kind === 'python') return []
   return model.kind === 'workspace' ? Object.keys(model.channels) : model.channels.map((c) => c.name)
 }
 
@@ -689,12 +761,17 @@ function readConstraints(r: Reader, v: unknown, model: ModelConfig): Constraints
     }
   }
   if (model.kind === 'workspace' && m.min_mc_events !== undefined) r.fail([...path, 'min_mc_events'], 'a workspace does not record MC event counts')
+  if (model.kind === 'python') {
+    if (m.min_mc_events !== undefined) r.fail([...path, 'min_mc_events'], 'a workspace from a Python builder does not record MC event counts')
+    if (m.min_width !== undefined) r.fail([...path, 'min_width'], 'a workspace from a Python builder has no bin edges: bound the widths through the parameters instead')
+  }
   return out
 }
 
-function readBaselines(r: Reader, v: unknown): BaselinesConfig {
+function readBaselines(r: Reader, v: unknown, model: ModelConfig): BaselinesConfig {
   const path = ['baselines']
   if (v === undefined || v === null) return { methods: [], nBins: null, fine: null }
+  if (model.kind === 'python') r.fail(path, 'baselines merge fine histograms, which a Python builder does not give')
   const m = r.mapping(v, path, ['methods', 'n_bins', 'fine'])
   const kinds = ['equal_width', 'flat_signal', 'flat_background', 'transfo_d', 'transfo_f', 'dp_optimum'] as const
   const mpath = [...path, 'methods']
@@ -739,22 +816,31 @@ function readValidation(r: Reader, v: unknown, model: ModelConfig): ValidationCo
 /** Validate a parsed document. */
 function readConfig(doc: Document, lines: LineCounter, file: string | undefined): StudyConfig {
   const r = new Reader(doc, lines, file)
-  const root = r.mapping(doc.toJS({ maxAliasCount: 1000 }), [], ['study', 'objective', 'model', 'binning', 'constraints', 'baselines', 'validation'])
+  const root = r.mapping(doc.toJS({ maxAliasCount: 1000 }), [], ['study', 'objective', 'model', 'binning', 'parameters', 'constraints', 'baselines', 'validation'])
   const rawObjective = root.objective ?? 'z0'
   const objectives = Array.isArray(rawObjective)
     ? r.list(rawObjective, ['objective']).map((o, i) => readObjective(r, o, ['objective', i]))
     : [readObjective(r, rawObjective, ['objective'])]
   const study = readStudy(r, root.study, objectives)
   const model = readModel(r, r.required(root, 'model', []))
-  const binning = readBinning(r, r.required(root, 'binning', []), model)
+  let binning: BinningConfig = { channels: {} }
+  let parameters: BuilderParameter[] = []
+  if (model.kind === 'python') {
+    if (root.binning !== undefined) r.fail(['binning'], 'a Python builder bins the workspace itself: give its keyword arguments in "parameters"')
+    parameters = readBuilderParameters(r, r.required(root, 'parameters', []))
+  } else {
+    if (root.parameters !== undefined) r.fail(['parameters'], '"parameters" are the keyword arguments of a Python builder (model kind: python); use "binning"')
+    binning = readBinning(r, r.required(root, 'binning', []), model)
+  }
   return {
     study,
     objectives,
     model,
     binning,
     constraints: readConstraints(r, root.constraints, model),
-    baselines: readBaselines(r, root.baselines),
+    baselines: readBaselines(r, root.baselines, model),
     validation: readValidation(r, root.validation, model),
+    parameters,
   }
 }
 

@@ -11,11 +11,12 @@ import type { BinnedModel, ChannelEdges, ChannelInfo } from './binned-model'
 import type { BinYields } from './constraints'
 import type { Histogram } from './histogram'
 import { type BinningSpace, binningSpace, type ParameterDescriptor } from './binning-space'
-import { type Direction, loadStudyConfig, type StudyConfig } from './config'
+import { type BuilderValue, type Direction, loadStudyConfig, type StudyConfig } from './config'
 import { MC_STAT, reportBins } from './constraints'
 import { constraintNames, feasibility } from './feasibility'
 import { nativeNtupleBinding, type NtupleBinding } from './ntuple'
 import { NtupleModel, SampleCache } from './ntuple-model'
+import { createPythonObjective } from './python-model'
 import type { PyhfWorkspace } from './rebin-workspace'
 import { scoreWorkspace } from './scoring'
 import { ShapesModel } from './shapes'
@@ -59,7 +60,8 @@ export interface BinningObjective {
   decode(params: ParameterValues): ChannelEdges
   /** Parameters that decode to `edges` (to enqueue a baseline), or null if the space cannot express them. */
   encode(edges: ChannelEdges): ParameterValues | null
-  evaluate(params: ParameterValues): Promise<TrialEvaluation>
+  /** Numbers for a binning space; a Python builder's categorical parameters may also be strings, booleans or null. */
+  evaluate(params: Record<string, BuilderValue>): Promise<TrialEvaluation>
   evaluateEdges(edges: ChannelEdges): Promise<TrialEvaluation>
   baselines(): Promise<Record<string, BaselineResult>>
   /** The workspace at `edges` from all MC events, with the observed data, for export. */
@@ -72,6 +74,8 @@ export interface BinningObjective {
   binYields(edges: ChannelEdges): Record<string, BinYields[]>
   /** Total signal and background of `channel` at fine `edges` (the studio's preview). */
   fineHistograms(channel: string, edges: number[]): { signal: Histogram; background: Histogram }
+  /** Stop what the objective runs beside the study (a Python builder's subprocess). */
+  close(): Promise<void>
 }
 
 export interface BinningObjectiveOptions {
@@ -93,6 +97,8 @@ interface Models {
 async function buildModels(config: StudyConfig, options: BinningObjectiveOptions): Promise<Models> {
   const model = config.model
   switch (model.kind) {
+    case 'python':
+      throw new HistuneError('E_INTERNAL', 'a Python builder has no binned model')
     case 'shapes': {
       const shapes = new ShapesModel(model)
       return { train: shapes, heldout: null, full: shapes }
@@ -132,6 +138,7 @@ function withFile(error: unknown, file: string | undefined): unknown {
 }
 
 export async function createBinningObjective(config: StudyConfig, options: BinningObjectiveOptions = {}): Promise<BinningObjective> {
+  if (config.model.kind === 'python') return createPythonObjective(config, config.model, options)
   let models: Models
   let space: BinningSpace
   try {
@@ -191,7 +198,8 @@ export async function createBinningObjective(config: StudyConfig, options: Binni
     constraintNames: names,
     decode: (params) => space.decode(params),
     encode: (edges) => space.encode(edges),
-    evaluate: async (params) => evaluateEdges(space.decode(params)),
+    // A binning space suggests numbers only.
+    evaluate: async (params) => evaluateEdges(space.decode(params as ParameterValues)),
     evaluateEdges,
     async baselines() {
       const out: Record<string, BaselineResult> = {}
@@ -220,6 +228,7 @@ export async function createBinningObjective(config: StudyConfig, options: Binni
     hasMcStatistics: train.hasMcStatistics,
     binYields: (edges) => train.binYields(edges),
     fineHistograms: (channel, edges) => train.fineHistograms(channel, edges),
+    close: () => Promise.resolve(),
   }
 }
 

@@ -88,8 +88,12 @@ export function makeSampler(settings: StudySettings, objective: BinningObjective
     case 'nsga2':
       return new NSGAIISampler({ ...options, seed })
     case 'grid': {
-      const space: Record<string, number[]> = {}
+      const space: Record<string, ParamValue[]> = {}
       for (const p of objective.space) {
+        if (p.type === 'categorical') {
+          space[p.name] = [...p.choices]
+          continue
+        }
         if (p.type !== 'int') {
           throw new HistuneError('E_BAD_REQUEST', `the grid sampler needs a discrete space; ${p.name} is a float (use tpe, random or qmc)`, {
             path: 'study.sampler',
@@ -103,13 +107,15 @@ export function makeSampler(settings: StudySettings, objective: BinningObjective
   }
 }
 
-function suggest(trial: Trial, objective: BinningObjective): Record<string, number> {
-  const params: Record<string, number> = {}
+function suggest(trial: Trial, objective: BinningObjective): Record<string, ParamValue> {
+  const params: Record<string, ParamValue> = {}
   for (const p of objective.space) {
     params[p.name] =
-      p.type === 'int'
-        ? trial.suggestInt(p.name, p.low, p.high, { step: p.step ?? 1, log: p.log ?? false })
-        : trial.suggestFloat(p.name, p.low, p.high, { step: p.step ?? null, log: p.log ?? false })
+      p.type === 'categorical'
+        ? trial.suggestCategorical(p.name, p.choices)
+        : p.type === 'int'
+          ? trial.suggestInt(p.name, p.low, p.high, { step: p.step ?? 1, log: p.log ?? false })
+          : trial.suggestFloat(p.name, p.low, p.high, { step: p.step ?? null, log: p.log ?? false })
   }
   return params
 }
@@ -214,23 +220,29 @@ export async function runBinningStudy(options: OptimizeOptions): Promise<Optimiz
     const config = parseStudyConfig(configText, configFile)
     const objective = await createBinningObjective(config, { configFile })
     const seed = options.seed ?? config.study.seed
-    const study = await Study.create({
-      storage,
-      studyName: studyName ?? config.study.name,
-      directions: objective.directions,
-      sampler: makeSampler(config.study, objective, seed),
-      loadIfExists: true,
-      heartbeatInterval: options.heartbeat ?? (storageUrl === ':memory:' ? undefined : DEFAULT_HEARTBEAT_S),
-    })
-    await rememberConfig(study, configText, configFile, objective)
+    let study: Study
+    let baselines: Record<string, BaselineResult>
+    try {
+      study = await Study.create({
+        storage,
+        studyName: studyName ?? config.study.name,
+        directions: objective.directions,
+        sampler: makeSampler(config.study, objective, seed),
+        loadIfExists: true,
+        heartbeatInterval: options.heartbeat ?? (storageUrl === ':memory:' ? undefined : DEFAULT_HEARTBEAT_S),
+      })
+      await rememberConfig(study, configText, configFile, objective)
 
-    const baselines = await objective.baselines()
-    const nTrials = options.trials ?? config.study.trials
-    if ((await study.getTrials()).length === 0) await warmStart(study, objective, baselines)
-    const runner = new StudyRunner(study, trialObjective(objective), { nTrials, concurrency: options.workers ?? 1 })
-    if (options.onTrial) runner.on('trial', (event) => options.onTrial!(event, nTrials))
-    options.signal?.addEventListener('abort', () => runner.cancel(), { once: true })
-    await runner.run()
+      baselines = await objective.baselines()
+      const nTrials = options.trials ?? config.study.trials
+      if ((await study.getTrials()).length === 0) await warmStart(study, objective, baselines)
+      const runner = new StudyRunner(study, trialObjective(objective), { nTrials, concurrency: options.workers ?? 1 })
+      if (options.onTrial) runner.on('trial', (event) => options.onTrial!(event, nTrials))
+      options.signal?.addEventListener('abort', () => runner.cancel(), { once: true })
+      await runner.run()
+    } finally {
+      await objective.close()
+    }
 
     const trials = await study.getTrials()
     const best = bestTrials(trials, study.directions).map(describeBest)

@@ -112,12 +112,18 @@ export class StudioSession {
   private async load(text: string, configFile: string, shownName: string | undefined): Promise<StudySetup> {
     if (this.current?.runner) throw new HistuneError('E_BAD_REQUEST', 'a study is running: cancel it before loading another config')
     const config = parseStudyConfig(text, shownName ?? configFile)
+    if (config.model.kind === 'python') {
+      throw new HistuneError('E_BAD_REQUEST', 'the studio previews binnings by their edges, which a Python builder does not take: run this study with `histune optimize`', {
+        file: shownName ?? configFile,
+        path: 'model.kind',
+      })
+    }
     const objective = await createBinningObjective(config, { configFile })
     const setup: StudySetup = {
       name: config.study.name,
       objectiveNames: objective.objectiveNames,
       directions: objective.directions,
-      space: objective.space,
+      space: objective.space.filter((p) => p.type !== 'categorical'),
       constraintNames: objective.constraintNames,
       sampler: config.study.sampler,
       trials: config.study.trials,

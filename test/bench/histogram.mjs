@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Histogram filling from the tutorial ntuples (signal, background, background_varied; jet_pt,
 // lep_charge > 0) at random binnings: the Rust core alone, and through the Node addon when it has
-// the ntuple reader. Prints JSON and writes it to test-results/bench/histogram.json.
+// the ntuple reader. Prints JSON and writes it to test/bench/results/histogram.json.
 //   node test/bench/histogram.mjs [--binnings N]
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -51,7 +51,7 @@ if (addon && typeof addon.loadNtupleSample === 'function') {
   result.node = { load_seconds: loadSeconds, binnings, fill_seconds: fillSeconds, binnings_per_second: Math.round(binnings / fillSeconds) }
 }
 
-const out = join(root, 'test-results/bench')
+const out = join(root, 'test/bench/results')
 mkdirSync(out, { recursive: true })
-writeFileSync(join(out, 'histogram.json'), JSON.stringify(result, null, 2))
+writeFileSync(join(out, 'histogram.json'), JSON.stringify(result, null, 2) + '\n')
 console.log(JSON.stringify(result, null, 2))

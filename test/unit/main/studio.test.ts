@@ -106,6 +106,15 @@ describe('the studio session', () => {
     expect(() => session.pause()).toThrow(/no study is running/)
   })
 
+  it('sends a Python builder config to `histune optimize`: the preview needs edges', async () => {
+    await expect(make().loadConfigFile(join(root, 'resources/examples/python/study.yaml'))).rejects.toMatchObject({
+      code: 'E_BAD_REQUEST',
+      path: 'model.kind',
+      message: expect.stringMatching(/histune optimize/),
+    })
+    expect(events.some((e) => e.type === 'study-setup')).toBe(false)
+  })
+
   it('refuses requests before a config is loaded', async () => {
     make()
     expect(() => session.evaluate({ SR: [0, 1] })).toThrow(/no study config is loaded/)
