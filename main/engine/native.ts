@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import type * as Native from '../../native/node/index'
-import { projectRoot } from '../paths'
+import type * as Native from '../../native/node/index.js'
+import { projectRoot } from '../paths.js'
 
 /** The native addon's exports (native/node/index.d.ts). */
 export type NativeAddon = typeof Native

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { StorageError } from './base.js'
 import { RDBStorage } from './rdb.js'
-import { nativeAddon } from '../../engine/native'
+import { nativeAddon } from '../../engine/native.js'
 import { AsyncMutex, type Row, type SqlClient, type SqlExecutor, type SqlValue } from './sql.js'
 
 /** The `SqliteDatabase` class of the native addon (native/node/src/store.rs). */
