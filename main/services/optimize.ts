@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, rename, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { StudySettings } from '../binning/config'
 import { parseStudyConfig } from '../binning/config'
 import type { ChannelEdges } from '../binning/binned-model'
 import { createBinningObjective, type BaselineResult, type BinningObjective } from '../binning/objective'
+import { binningExports, type BinningExports } from '../binning/export'
 import { HistuneError } from '../errors'
 import {
   GridSampler,
@@ -42,6 +43,8 @@ export interface OptimizeOptions {
    * storage, none in memory.
    */
   heartbeat?: number
+  /** Write the best binning's pyhf workspace (built from all MC, with the observed data) here. */
+  workspaceOut?: string
   onTrial?: (event: TrialFinishedEvent, nTrials: number) => void
   /** Aborts the run (the running trials become FAIL). */
   signal?: AbortSignal
@@ -63,6 +66,8 @@ export interface OptimizeSummary {
   best_values: number[] | null
   best_params: Record<string, ParamValue> | null
   edges: ChannelEdges | null
+  /** The best edges as TRExFitter (`Binning: …`) and cabinetry (`Binning: […]`) configs take them. */
+  binning_exports: BinningExports | null
   heldout_value?: number
   best_trials?: BestTrial[]
   baselines: Record<string, { value: number; edges: ChannelEdges; heldout_value?: number; error?: string }>
@@ -183,6 +188,13 @@ async function openStudy(options: OptimizeOptions, storage: StudyStorage): Promi
   return { configText, configFile, studyName: options.studyName }
 }
 
+/** Write through a temporary file, so an interrupted write never leaves a half-written file behind. */
+async function writeFileAtomically(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`
+  await writeFile(temporary, text)
+  await rename(temporary, path)
+}
+
 /** Store the config with a new study, so workers elsewhere evaluate the same objective. */
 export async function rememberConfig(study: Study, configText: string, configFile: string, objective: BinningObjective): Promise<void> {
   const attrs = await study.userAttrs()
@@ -255,6 +267,7 @@ export async function runBinningStudy(options: OptimizeOptions): Promise<Optimiz
       best_values: single?.values ?? null,
       best_params: single?.params ?? null,
       edges: single?.edges ?? null,
+      binning_exports: single ? binningExports(single.edges) : null,
       baselines: Object.fromEntries(
         Object.entries(baselines).map(([name, b]: [string, BaselineResult]) => {
           const entry: OptimizeSummary['baselines'][string] = { value: b.value, edges: b.edges }
@@ -270,6 +283,9 @@ export async function runBinningStudy(options: OptimizeOptions): Promise<Optimiz
       elapsed_s: (performance.now() - started) / 1000,
     }
     if (single?.heldout_value !== undefined) summary.heldout_value = single.heldout_value
+    if (options.workspaceOut !== undefined && single !== undefined && Object.keys(single.edges).length > 0) {
+      await writeFileAtomically(options.workspaceOut, JSON.stringify(objective.workspaceFor(single.edges), null, 1) + '\n')
+    }
     if (study.directions.length > 1) summary.best_trials = best
     return summary
   } finally {

@@ -11,6 +11,7 @@ interface StudyFlags {
   study?: string
   workers?: string
   heartbeat?: string
+  workspaceOut?: string
   json?: boolean
 }
 
@@ -57,6 +58,8 @@ function formatSummary(s: OptimizeSummary): string {
   if (s.best_value !== null) {
     lines.push(`best value ${s.best_value.toPrecision(6)}  params ${JSON.stringify(s.best_params)}`)
     for (const [channel, edges] of Object.entries(s.edges ?? {})) lines.push(`  ${channel} edges: ${edges.map((e) => Number(e.toPrecision(6))).join(', ')}`)
+    for (const [channel, line] of Object.entries(s.binning_exports?.trexfitter ?? {})) lines.push(`  ${channel} TRExFitter  ${line}`)
+    for (const [channel, line] of Object.entries(s.binning_exports?.cabinetry ?? {})) lines.push(`  ${channel} cabinetry   ${line}`)
     if (s.heldout_value !== undefined) lines.push(`  held-out value ${s.heldout_value.toPrecision(6)}`)
   } else if (s.best_trials) {
     lines.push(`Pareto front: ${s.best_trials.length} trials`)
@@ -123,6 +126,7 @@ export function registerOptimize(program: Command): void {
     .option('--study <name>', 'study name (default: the config\'s study.name); an existing study is resumed')
     .option('--workers <k>', 'objective evaluations in flight in this process', '1')
     .option('--heartbeat <s>', 'seconds between heartbeats of running trials in shared storage (default 10)')
+    .option('--workspace-out <file>', "write the best binning's pyhf workspace (all MC, observed data) to this file")
     .option('--json', 'print the summary as JSON')
     .action(async (config: string, flags: StudyFlags) => {
       try {
@@ -135,6 +139,7 @@ export function registerOptimize(program: Command): void {
             seed: flags.seed === undefined ? undefined : positiveInt('--seed', flags.seed, true),
             workers: positiveInt('--workers', flags.workers),
             heartbeat: positiveNumber('--heartbeat', flags.heartbeat),
+            workspaceOut: flags.workspaceOut,
           },
           flags,
         )

@@ -60,8 +60,9 @@ describe('histune optimize', () => {
     expect(json(worker).n_trials).toBe(12)
   })
 
-  it('reports the held-out value and baselines on the ntuple example', () => {
-    const r = histune('optimize', ntuples, '--trials', '30', '--json')
+  it('reports the held-out value and baselines on the ntuple example, and exports the best binning', () => {
+    const out = join(dir, 'best-workspace.json')
+    const r = histune('optimize', ntuples, '--trials', '30', '--json', '--workspace-out', out)
     expect(r.status).toBe(0)
     const s = json(r) as { best_value: number; heldout_value: number; baselines: Record<string, { value: number; heldout_value: number; edges: { SR: number[] } }> }
     expect(Number.isFinite(s.heldout_value)).toBe(true)
@@ -69,6 +70,14 @@ describe('histune optimize', () => {
     expect(Number.isFinite(s.baselines.dp_optimum_4!.heldout_value)).toBe(true)
     // The DP optimum is enqueued first, so the study can only do as well or better on its training half.
     expect(s.best_value).toBeGreaterThanOrEqual(s.baselines.dp_optimum_4!.value - 1e-12)
+
+    const best = (s as unknown as { edges: { SR: number[] }; binning_exports: { trexfitter: { SR: string }; cabinetry: { SR: string } } })
+    expect(best.binning_exports.trexfitter.SR).toBe(`Binning: ${best.edges.SR.map((e) => Number(e.toPrecision(12))).join(',')}`)
+    expect(best.binning_exports.cabinetry.SR).toMatch(/^Binning: \[[\d., ]+\]$/)
+    const exported = JSON.parse(readFileSync(out, 'utf8')) as { channels: { name: string; samples: { data: number[] }[] }[] }
+    expect(exported.channels[0]!.samples[0]!.data).toHaveLength(best.edges.SR.length - 1)
+    const inspected = histune('inspect', out, '--json')
+    expect(inspected.status).toBe(0)
   })
 
   it('refuses a bad config with its path and exit code 2, and never touches a foreign database', () => {
