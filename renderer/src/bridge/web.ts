@@ -9,11 +9,13 @@ import {
   isApiError,
   type ApiError,
   type BridgeResponse,
+  type ChannelEdges,
   type HistuneApi,
   type HistuneEvent,
   type RequestArgs,
   type RequestMethod,
   type RequestResult,
+  type StudyStartOptions,
   type Unsubscribe,
 } from '../../../preload/api'
 
@@ -41,7 +43,14 @@ const missingToken: ApiError = { code: 'E_BAD_REQUEST', message: `No access toke
 function isHistuneEvent(value: unknown): value is HistuneEvent {
   if (typeof value !== 'object' || value === null) return false
   const type = (value as { type?: unknown }).type
-  return type === 'workspace-opened' || type === 'open-failed' || type === 'settings-changed'
+  return (
+    type === 'workspace-opened' ||
+    type === 'open-failed' ||
+    type === 'settings-changed' ||
+    type === 'study-setup' ||
+    type === 'trials' ||
+    type === 'study-progress'
+  )
 }
 
 /** JSON turns a trailing `undefined` argument into `null`; optional arguments must stay absent. */
@@ -94,6 +103,36 @@ export class WebBridge implements HistuneApi {
   }
   engineInfo() {
     return this.#request('engineInfo', [])
+  }
+  loadStudyConfigText(text: string, fileName?: string) {
+    return this.#request('loadStudyConfigText', [text, fileName])
+  }
+  openStudyConfigFile(path: string) {
+    return this.#request('openStudyConfigFile', [path])
+  }
+  evaluateBinning(edges: ChannelEdges) {
+    return this.#request('evaluateBinning', [edges])
+  }
+  studyBaselines() {
+    return this.#request('studyBaselines', [])
+  }
+  startStudy(options: StudyStartOptions) {
+    return this.#request('startStudy', [options])
+  }
+  pauseStudy() {
+    return this.#request('pauseStudy', [])
+  }
+  resumeStudy() {
+    return this.#request('resumeStudy', [])
+  }
+  cancelStudy() {
+    return this.#request('cancelStudy', [])
+  }
+  studyTrials() {
+    return this.#request('studyTrials', [])
+  }
+  exportWorkspace(edges: ChannelEdges) {
+    return this.#request('exportWorkspace', [edges])
   }
 
   onEvent(listener: (event: HistuneEvent) => void): Unsubscribe {

@@ -5,10 +5,10 @@ function carriesFiles(event: DragEvent): boolean {
   return types !== undefined && Array.from(types).includes('Files')
 }
 
-/** Prefer a `.json` file when several are dropped at once. */
+/** Prefer a `.json`, `.yaml` or `.yml` file (workspace or study config) when several are dropped at once. */
 function pickWorkspaceFile(files: FileList | readonly File[]): File | undefined {
   const list = Array.from(files)
-  return list.find((f) => f.name.toLowerCase().endsWith('.json')) ?? list[0]
+  return list.find((f) => /\.(json|ya?ml)$/i.test(f.name)) ?? list[0]
 }
 
 /**

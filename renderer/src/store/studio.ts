@@ -12,10 +12,11 @@ import type {
 import type { ApiHost } from '../bridge'
 import { toApiError } from '../bridge/errors'
 import { formatBytes } from '../format'
+import { createStudySlice, type StudyActions, type StudySliceOptions, type StudyState } from './study'
 
 export type ResolvedTheme = 'light' | 'dark'
 
-export interface StudioState {
+export interface StudioState extends StudyState {
   host: ApiHost
   summary: WorkspaceSummary | null
   /** Name shown while a workspace is being read; null when the backend picks the file (dialog). */
@@ -27,12 +28,16 @@ export interface StudioState {
   engine: EngineInfo | null
 }
 
-export interface StudioActions {
+export interface StudioActions extends StudyActions {
   /** Fetch settings and engine info, subscribe to backend events; returns the cleanup. */
   start(): () => void
   loadWorkspaceText(text: string, fileName: string): Promise<void>
   /** Read a dropped or picked file in the renderer and load its text. */
   loadWorkspaceFile(file: File): Promise<void>
+  /** A dropped or picked file: a study config (YAML, or JSON with `model` and `binning`) or a workspace. */
+  loadDroppedFile(file: File): Promise<void>
+  /** Read a picked study config in the renderer and load its text. */
+  loadStudyConfigFile(file: File): Promise<void>
   openWorkspaceFile(path: string): Promise<void>
   showOpenDialog(): Promise<void>
   setTheme(theme: Theme): Promise<void>
@@ -64,7 +69,21 @@ export function resolveTheme(theme: Theme, systemPrefersDark: boolean): Resolved
   return theme
 }
 
-export function createStudioStore(api: HistuneApi, host: ApiHost): StudioStore {
+const YAML_NAME = /\.ya?ml$/i
+
+/** A study config is YAML, or JSON with the two required sections at the top level. */
+export function isStudyConfig(fileName: string, text: string): boolean {
+  if (YAML_NAME.test(fileName)) return true
+  if (!/\.json$/i.test(fileName) || !/"model"/.test(text) || !/"binning"/.test(text)) return false
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && 'model' in parsed && 'binning' in parsed
+  } catch {
+    return false
+  }
+}
+
+export function createStudioStore(api: HistuneApi, host: ApiHost, options: StudySliceOptions = {}): StudioStore {
   return createStore<StudioState & StudioActions>()((set, get) => {
     /** Only the latest load may change the view: a slow earlier file must not replace a newer one. */
     let loadGeneration = 0
@@ -89,6 +108,7 @@ export function createStudioStore(api: HistuneApi, host: ApiHost): StudioStore {
     function showSummary(summary: WorkspaceSummary) {
       set({
         summary,
+        view: 'workspace',
         loading: null,
         error: null,
         selectedChannel: channelToSelect(summary, get().selectedChannel),
@@ -99,7 +119,18 @@ export function createStudioStore(api: HistuneApi, host: ApiHost): StudioStore {
       set({ theme: settings.theme, recentFiles: settings.recentFiles })
     }
 
+    function tooLarge(file: File): ApiError | null {
+      const limit = get().engine?.maxWorkspaceBytes
+      if (limit === undefined || file.size <= limit) return null
+      return {
+        code: 'E_TOO_LARGE',
+        message: `The file is ${formatBytes(file.size)}; Histune reads files up to ${formatBytes(limit)}.`,
+        file: file.name,
+      }
+    }
+
     return {
+      ...createStudySlice(api, set, get, options),
       host,
       summary: null,
       loading: null,
@@ -157,6 +188,36 @@ export function createStudioStore(api: HistuneApi, host: ApiHost): StudioStore {
         })
       },
 
+      async loadDroppedFile(file) {
+        if (YAML_NAME.test(file.name)) return get().loadStudyConfigFile(file)
+        if (!/\.json$/i.test(file.name) || tooLarge(file)) return get().loadWorkspaceFile(file)
+        let text: string
+        try {
+          text = await readFileText(file)
+        } catch (reason) {
+          set({ error: toApiError(reason) })
+          return
+        }
+        if (isStudyConfig(file.name, text)) return get().loadStudyConfigText(text, file.name)
+        return load(file.name, () => api.loadWorkspaceText(text, file.name))
+      },
+
+      async loadStudyConfigFile(file) {
+        const refused = tooLarge(file)
+        if (refused) {
+          set({ error: refused })
+          return
+        }
+        let text: string
+        try {
+          text = await readFileText(file)
+        } catch (reason) {
+          set({ error: toApiError(reason) })
+          return
+        }
+        return get().loadStudyConfigText(text, file.name)
+      },
+
       openWorkspaceFile(path) {
         return load(path, () => api.openWorkspaceFile(path))
       },
@@ -188,6 +249,7 @@ export function createStudioStore(api: HistuneApi, host: ApiHost): StudioStore {
       },
 
       handleEvent(event) {
+        if (get().handleStudyEvent(event)) return
         switch (event.type) {
           case 'workspace-opened':
             loadGeneration++

@@ -1,11 +1,12 @@
+import type { StudioView } from '../store/study'
 import { UploadIcon } from './icons'
 
-export function DropOverlay() {
+export function DropOverlay({ view = 'workspace' }: { view?: StudioView }) {
   return (
     <div className="drop-overlay" aria-hidden="true">
       <div className="drop-overlay-box">
         <UploadIcon width={40} height={40} strokeWidth={1.4} />
-        <p>Release to open the workspace</p>
+        <p>{view === 'binning' ? 'Release to open the study config' : 'Release to open the workspace'}</p>
       </div>
     </div>
   )

@@ -14,18 +14,35 @@ const TITLES: Record<ErrorCode, string> = {
   E_INTERNAL: 'Internal error',
 }
 
-export function errorTitle(code: ErrorCode): string {
-  return TITLES[code] ?? 'Error'
+const STUDY_TITLES: Partial<Record<ErrorCode, string>> = {
+  E_JSON_SYNTAX: 'The study config cannot be parsed',
+  E_SCHEMA: 'Not a valid study config',
+  E_EMPTY: 'The study config is empty',
 }
 
-export function ErrorPanel({ error, onDismiss }: { error: ApiError; onDismiss?: () => void }) {
+/** What the error is about: the Binning view's errors mostly concern a study config. */
+export type ErrorSubject = 'workspace' | 'study'
+
+export function errorTitle(code: ErrorCode, subject: ErrorSubject = 'workspace'): string {
+  return (subject === 'study' ? STUDY_TITLES[code] : undefined) ?? TITLES[code] ?? 'Error'
+}
+
+export function ErrorPanel({
+  error,
+  onDismiss,
+  subject = 'workspace',
+}: {
+  error: ApiError
+  onDismiss?: () => void
+  subject?: ErrorSubject
+}) {
   const hasLocation = error.file !== undefined || error.path !== undefined || error.line !== undefined
   return (
     <section className="error-panel" role="alert" data-testid="error-panel" aria-labelledby="error-title">
       <AlertIcon className="error-icon" width={20} height={20} />
       <div className="error-body">
         <div className="error-heading">
-          <h2 id="error-title">{errorTitle(error.code)}</h2>
+          <h2 id="error-title">{errorTitle(error.code, subject)}</h2>
           <code className="error-code" data-testid="error-code">
             {error.code}
           </code>
@@ -51,7 +68,7 @@ export function ErrorPanel({ error, onDismiss }: { error: ApiError; onDismiss?: 
             )}
             {error.path !== undefined && (
               <div>
-                <dt>JSON path</dt>
+                <dt>{subject === 'study' ? 'Config path' : 'JSON path'}</dt>
                 <dd data-testid="error-path">
                   <code>{error.path}</code>
                 </dd>

@@ -1,13 +1,21 @@
 import { baseName } from '../format'
 import { useStudio } from '../store/context'
 import { FileIcon, HistuneMark } from './icons'
+import { OpenStudyButton } from './binning/OpenStudyButton'
 import { OpenWorkspaceButton } from './OpenWorkspaceButton'
 import { ThemeToggle } from './ThemeToggle'
+import { ViewTabs } from './ViewTabs'
 
 export function Header() {
-  const file = useStudio((s) => s.summary?.file)
+  const view = useStudio((s) => s.view)
+  const workspaceFile = useStudio((s) => s.summary?.file)
+  const studyFile = useStudio((s) => s.setup?.file ?? s.setup?.name)
   const hasWorkspace = useStudio((s) => s.summary !== null)
   const loading = useStudio((s) => s.loading)
+  const setupLoading = useStudio((s) => s.setupLoading)
+  const hasSetup = useStudio((s) => s.setup !== null)
+  const file = view === 'binning' ? studyFile : workspaceFile
+  const busy = view === 'binning' ? setupLoading !== null && hasSetup : loading !== null && hasWorkspace
 
   return (
     <header className="app-header">
@@ -15,6 +23,7 @@ export function Header() {
         <HistuneMark />
         <span className="brand-name">Histune</span>
       </div>
+      <ViewTabs />
       {file !== undefined && (
         <div className="open-file" title={file}>
           <FileIcon />
@@ -22,11 +31,16 @@ export function Header() {
         </div>
       )}
       <div className="header-actions">
-        {hasWorkspace && <OpenWorkspaceButton label="Open…" variant="ghost" />}
+        {view === 'workspace' && hasWorkspace && <OpenWorkspaceButton label="Open…" variant="ghost" />}
+        {view === 'binning' && hasSetup && <OpenStudyButton label="Open…" variant="ghost" />}
         <ThemeToggle />
       </div>
-      {loading !== null && hasWorkspace && (
-        <div className="progress-bar" role="progressbar" aria-label="Loading workspace" />
+      {busy && (
+        <div
+          className="progress-bar"
+          role="progressbar"
+          aria-label={view === 'binning' ? 'Loading study config' : 'Loading workspace'}
+        />
       )}
     </header>
   )

@@ -1,10 +1,18 @@
 import type {
   ApiError,
+  BaselineSummary,
+  BinContent,
+  BinningEvaluation,
+  ChannelEdges,
   EngineInfo,
   HistuneApi,
   HistuneEvent,
   Settings,
+  StudyProgress,
+  StudySetup,
+  StudyStartOptions,
   Theme,
+  TrialRecord,
   Unsubscribe,
   WorkspaceSummary,
 } from '../../../preload/api'
@@ -155,6 +163,114 @@ export function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject }
 }
 
+const FINE_BINS = 20
+
+/** The tutorial study at 20 fine bins on [0, 1]: a Gaussian signal at 0.5 on a falling background. */
+export function tutorialSetup(options: { grid?: boolean } = {}): StudySetup {
+  const edges = Array.from({ length: FINE_BINS + 1 }, (_, i) => i / FINE_BINS)
+  const centres = edges.slice(0, -1).map((lo, i) => (lo + (edges[i + 1] as number)) / 2)
+  return {
+    file: 'tutorial/study.yaml',
+    name: 'tutorial',
+    objectiveNames: ['z0'],
+    directions: ['maximize'],
+    space: [
+      { name: 'n_bins', type: 'int', low: 3, high: 40 },
+      { name: 'lo', type: 'float', low: 0, high: 0.3 },
+      { name: 'hi', type: 'float', low: 0.7, high: 1 },
+    ],
+    constraintNames: ['min_background'],
+    sampler: 'tpe',
+    trials: 200,
+    seed: 42,
+    channels: [
+      {
+        name: 'SR',
+        range: [0, 1],
+        grid: options.grid ? edges : null,
+        edges,
+        signal: centres.map((x) => (50 * Math.exp(-((x - 0.5) ** 2) / (2 * 0.08 ** 2))) / FINE_BINS),
+        background: centres.map((x) => (200 * Math.exp(-2 * x)) / FINE_BINS),
+        backgroundSumw2: null,
+        data: null,
+      },
+    ],
+    initialEdges: { SR: [0, 0.25, 0.5, 0.75, 1] },
+  }
+}
+
+/** Asimov discovery significance of independent counting bins, combined in quadrature. */
+export function asimovZ0(bins: readonly { signal: number; background: number }[]): number {
+  let q0 = 0
+  for (const { signal: s, background: b } of bins) {
+    if (b > 0 && s > 0) q0 += 2 * ((s + b) * Math.log(1 + s / b) - s)
+  }
+  return Math.sqrt(q0)
+}
+
+/** Score edges the way a backend would, from the setup's fine histograms (bins need ≥ 5 background). */
+export function evaluateFromSetup(setup: StudySetup, edges: ChannelEdges): BinningEvaluation {
+  const bins: Record<string, BinContent[]> = {}
+  for (const channel of setup.channels) {
+    const channelEdges = edges[channel.name] ?? []
+    bins[channel.name] = channelEdges.slice(0, -1).map((lo, i) => {
+      const hi = channelEdges[i + 1] as number
+      let signal = 0
+      let background = 0
+      channel.edges.slice(0, -1).forEach((fineLo, j) => {
+        const centre = (fineLo + (channel.edges[j + 1] as number)) / 2
+        if (centre >= lo && centre < hi) {
+          signal += channel.signal[j] ?? 0
+          background += channel.background[j] ?? 0
+        }
+      })
+      return { lo, hi, signal, background, mcRelError: null, violations: background < 5 ? ['min_background'] : [] }
+    })
+  }
+  const all = Object.values(bins).flat()
+  const z0 = asimovZ0(all)
+  const minBackground = Math.min(...all.map((b) => b.background))
+  return {
+    edges,
+    values: setup.objectiveNames.map((name) => (name === 'n_bins' ? all.length : z0)),
+    objectiveNames: setup.objectiveNames,
+    feasible: all.every((b) => b.violations.length === 0),
+    constraints: [{ name: 'min_background', value: minBackground }],
+    metrics: { z0, p0: 0.5 * Math.exp(-(z0 ** 2) / 2) },
+    bins,
+    elapsedMs: 1.5,
+  }
+}
+
+export function trialRecord(number: number, value: number | null, overrides: Partial<TrialRecord> = {}): TrialRecord {
+  return {
+    number,
+    state: value === null ? 'FAIL' : 'COMPLETE',
+    values: value === null ? null : [value],
+    params: { n_bins: 4 + (number % 5) },
+    edges: { SR: [0, 0.3 + number / 1000, 0.7, 1] },
+    feasible: value !== null,
+    durationMs: 12,
+    ...overrides,
+  }
+}
+
+export function studyProgress(overrides: Partial<StudyProgress> = {}): StudyProgress {
+  return {
+    studyName: 'tutorial',
+    state: 'running',
+    nTrials: 200,
+    finished: 0,
+    nComplete: 0,
+    nFail: 0,
+    nInfeasible: 0,
+    trialsPerSecond: 0,
+    bestValue: null,
+    bestTrial: null,
+    ...overrides,
+  }
+}
+
 /** An in-memory backend: records every request and answers with what the test queued. */
 export class FakeHistuneApi implements HistuneApi {
   readonly calls: { method: string; args: unknown[] }[] = []
@@ -193,6 +309,67 @@ export class FakeHistuneApi implements HistuneApi {
     this.calls.push({ method: 'engineInfo', args: [] })
     return this.engine
   }
+  setup: StudySetup = tutorialSetup()
+  /** Answer to evaluateBinning; by default a deterministic score of the edges. */
+  evaluate: (edges: ChannelEdges) => Promise<BinningEvaluation> = async (edges) =>
+    evaluateFromSetup(this.setup, edges)
+  baselines: Record<string, BaselineSummary> = {
+    equal_width_10: {
+      value: 1.82,
+      edges: { SR: Array.from({ length: 11 }, (_, i) => i / 10) },
+    },
+    dp_optimum: { value: 2.11, edges: { SR: [0, 0.35, 0.45, 0.55, 0.65, 1] }, heldoutValue: 2.05 },
+    flat_signal: { value: Number.NaN, edges: {}, error: 'no signal in range' },
+  }
+  progress: StudyProgress = studyProgress()
+  trials: TrialRecord[] = []
+  workspaceText = '{"channels": []}'
+
+  /** When set, loading a study config rejects with it. */
+  studyFailure: ApiError | null = null
+
+  async loadStudyConfigText(text: string, fileName?: string): Promise<StudySetup> {
+    this.calls.push({ method: 'loadStudyConfigText', args: [text, fileName] })
+    if (this.studyFailure) throw this.studyFailure
+    return this.setup
+  }
+  async openStudyConfigFile(path: string): Promise<StudySetup> {
+    this.calls.push({ method: 'openStudyConfigFile', args: [path] })
+    return this.setup
+  }
+  evaluateBinning(edges: ChannelEdges): Promise<BinningEvaluation> {
+    this.calls.push({ method: 'evaluateBinning', args: [edges] })
+    return this.evaluate(edges)
+  }
+  async studyBaselines(): Promise<Record<string, BaselineSummary>> {
+    this.calls.push({ method: 'studyBaselines', args: [] })
+    return this.baselines
+  }
+  async startStudy(options: StudyStartOptions): Promise<StudyProgress> {
+    this.calls.push({ method: 'startStudy', args: [options] })
+    return { ...this.progress, state: 'running', nTrials: options.trials ?? this.progress.nTrials }
+  }
+  async pauseStudy(): Promise<StudyProgress> {
+    this.calls.push({ method: 'pauseStudy', args: [] })
+    return { ...this.progress, state: 'paused' }
+  }
+  async resumeStudy(): Promise<StudyProgress> {
+    this.calls.push({ method: 'resumeStudy', args: [] })
+    return { ...this.progress, state: 'running' }
+  }
+  async cancelStudy(): Promise<StudyProgress> {
+    this.calls.push({ method: 'cancelStudy', args: [] })
+    return { ...this.progress, state: 'cancelled' }
+  }
+  async studyTrials(): Promise<TrialRecord[]> {
+    this.calls.push({ method: 'studyTrials', args: [] })
+    return this.trials
+  }
+  async exportWorkspace(edges: ChannelEdges): Promise<string> {
+    this.calls.push({ method: 'exportWorkspace', args: [edges] })
+    return this.workspaceText
+  }
+
   onEvent(listener: (event: HistuneEvent) => void): Unsubscribe {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)

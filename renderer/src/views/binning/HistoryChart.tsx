@@ -1,0 +1,72 @@
+import { useEffect, useRef, useState } from 'react'
+import type { StudySetup, TrialRecord } from '../../../../preload/api'
+import { historyOption, historyPoints } from '../../charts/studyOptions'
+import { useEChart } from '../../charts/useEChart'
+import { fileStem } from '../../download'
+import { useResolvedTheme } from '../../hooks/useResolvedTheme'
+import { useThrottledStudio } from '../../hooks/useThrottledStudio'
+import { useStudio } from '../../store/context'
+import { ChartPngButton } from './ChartPngButton'
+import { objectiveLabel } from './labels'
+
+/** Redraws at most ten times a second however fast trials stream in. */
+export const CHART_INTERVAL_MS = 100
+const MAX_CHART_INTERVAL_MS = 1000
+
+const selectTrials = (s: { trialLog: { list: TrialRecord[] } }) => s.trialLog.list
+
+/** Optimisation history: each trial's value, the best so far, and the baselines as dashed lines. */
+export function HistoryChart({ setup }: { setup: StudySetup }) {
+  const theme = useResolvedTheme()
+  const [interval, setRedrawInterval] = useState(CHART_INTERVAL_MS)
+  const trials = useThrottledStudio(selectTrials, interval)
+  const baselines = useStudio((s) => s.baselines)
+  const chart = useEChart()
+  const objective = setup.objectiveNames[0] ?? 'z0'
+  const direction = setup.directions[0] ?? 'maximize'
+  const nPoints = historyPoints(trials).length
+
+  // A new theme or objective rebuilds the chart; streamed trials merge into it (series by id),
+  // which lets echarts keep its components instead of recreating them ten times a second.
+  const styleKey = `${theme}|${objective}|${direction}`
+  const drawnStyle = useRef<string | null>(null)
+  useEffect(() => {
+    const instance = chart.chartRef.current
+    if (!chart.ready || !chart.visible || !instance) return
+    const rebuild = drawnStyle.current !== styleKey
+    drawnStyle.current = styleKey
+    const started = performance.now()
+    instance.setOption(historyOption(trials, objectiveLabel(objective), direction, baselines, theme), { notMerge: rebuild })
+    // Back off when a redraw is slow (a busy machine): the chart may lag, the page must not.
+    const next = Math.min(Math.max(CHART_INTERVAL_MS, 5 * (performance.now() - started)), MAX_CHART_INTERVAL_MS)
+    setRedrawInterval((current) => (Math.abs(current - next) > 50 ? next : current))
+  }, [chart.ready, chart.visible, chart.chartRef, trials, objective, direction, baselines, theme, styleKey])
+  useEffect(() => {
+    if (!chart.ready) drawnStyle.current = null
+  }, [chart.ready])
+
+  return (
+    <section className="panel" aria-labelledby="history-title">
+      <div className="panel-header">
+        <h2 id="history-title" className="panel-title">
+          Optimisation history
+        </h2>
+        <div className="panel-tools">
+          <span className="muted" data-testid="history-count">
+            {nPoints} {nPoints === 1 ? 'trial' : 'trials'}
+          </span>
+          <ChartPngButton chartRef={chart.chartRef} fileName={`${fileStem(setup.name)}-history.png`} label="the optimisation history" />
+        </div>
+      </div>
+      <div
+        ref={chart.containerRef}
+        className="history-chart"
+        data-testid="history-chart"
+        data-points={nPoints}
+        role="img"
+        aria-label={`${objectiveLabel(objective)} of ${nPoints} trials by trial number, with the best so far`}
+      />
+      {trials.length === 0 && <p className="chart-note">Start the study to see each trial’s {objectiveLabel(objective)} here.</p>}
+    </section>
+  )
+}

@@ -1,0 +1,42 @@
+import { useEffect } from 'react'
+import type { StudySetup, TrialRecord } from '../../../../preload/api'
+import { paretoOption } from '../../charts/studyOptions'
+import { useEChart } from '../../charts/useEChart'
+import { fileStem } from '../../download'
+import { useResolvedTheme } from '../../hooks/useResolvedTheme'
+import { useThrottledStudio } from '../../hooks/useThrottledStudio'
+import { ChartPngButton } from './ChartPngButton'
+import { CHART_INTERVAL_MS } from './HistoryChart'
+import { objectiveLabel } from './labels'
+
+const selectTrials = (s: { trialLog: { list: TrialRecord[] } }) => s.trialLog.list
+
+/** Two objectives (e.g. Z0 and the number of bins): the feasible trials and their Pareto front. */
+export function ParetoChart({ setup }: { setup: StudySetup }) {
+  const theme = useResolvedTheme()
+  const trials = useThrottledStudio(selectTrials, CHART_INTERVAL_MS)
+  const chart = useEChart()
+  const names: [string, string] = [objectiveLabel(setup.objectiveNames[0] ?? ''), objectiveLabel(setup.objectiveNames[1] ?? '')]
+  const directions: [StudySetup['directions'][number], StudySetup['directions'][number]] = [
+    setup.directions[0] ?? 'maximize',
+    setup.directions[1] ?? 'minimize',
+  ]
+
+  useEffect(() => {
+    if (!chart.ready || !chart.visible) return
+    chart.chartRef.current?.setOption(paretoOption(trials, names, directions, theme), { notMerge: true, lazyUpdate: true })
+    // names and directions derive from the setup.
+  }, [chart.ready, chart.visible, chart.chartRef, trials, setup, theme])
+
+  return (
+    <section className="panel" aria-labelledby="pareto-title">
+      <div className="panel-header">
+        <h2 id="pareto-title" className="panel-title">
+          Pareto front · {names[0]} vs {names[1]}
+        </h2>
+        <ChartPngButton chartRef={chart.chartRef} fileName={`${fileStem(setup.name)}-pareto.png`} label="the Pareto front" />
+      </div>
+      <div ref={chart.containerRef} className="history-chart" data-testid="pareto-chart" role="img" aria-label={`Pareto front of ${names[0]} and ${names[1]}`} />
+    </section>
+  )
+}
