@@ -16,6 +16,7 @@ export type {
   InterpCodes,
   NllAndGrad,
   Numbers,
+  PatchSetInfo,
   SampleYields,
 } from '../../native/node/index'
 
@@ -115,6 +116,33 @@ export function summarizeWorkspace(text: string, fileName?: string, measurement?
   return call((n) => n.summarizeWorkspace(text, fileName ?? null, measurement ?? null))
 }
 
+/**
+ * Apply a JSON Patch (RFC 6902, given as JSON text) to workspace text and return the patched
+ * workspace text. A malformed operation throws E_SCHEMA at its path (`[2].op`); one that does not
+ * apply throws E_WORKSPACE naming the operation's index and JSON pointer.
+ */
+export function applyPatch(text: string, patchText: string): string {
+  return call((n) => n.applyPatch(text, patchText))
+}
+
+/**
+ * pyhf's `PatchSet.apply`: check the patchset's digests against the workspace, then apply the patch
+ * called `name`. A digest mismatch throws E_WORKSPACE, an unknown name E_BAD_REQUEST.
+ */
+export function applyPatchset(text: string, patchsetText: string, name: string): string {
+  return call((n) => n.applyPatchset(text, patchsetText, name))
+}
+
+/** pyhf's `utils.digest` of workspace text: 'sha256' (default) or 'md5'. */
+export function workspaceDigest(text: string, algorithm: 'sha256' | 'md5' = 'sha256'): string {
+  return call((n) => n.workspaceDigest(text, algorithm))
+}
+
+/** The labels, digests and patch names of a pyhf patchset. */
+export function describePatchset(patchsetText: string): Native.PatchSetInfo {
+  return call((n) => n.describePatchset(patchsetText))
+}
+
 /** Path of the loaded addon (for diagnostics). */
 export function nativeAddonPath(): string {
   return call((n) => n.addonPath)
@@ -144,6 +172,11 @@ export class Model {
     } catch (error) {
       throw toEngineError(error)
     }
+  }
+
+  /** @internal The addon's handle, for main/engine/inference.ts (inference on the compiled model). */
+  get nativeHandle(): Native.Model {
+    return this.native
   }
 
   get nPars(): number {

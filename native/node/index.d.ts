@@ -104,6 +104,23 @@ export declare class Model {
 export declare function engineVersion(): string
 export declare function summarizeWorkspace(text: string, fileName?: string | null, measurement?: string | null): WorkspaceSummary
 export declare function translateError(error: unknown): unknown
+
+/** A pyhf patchset's metadata and its patches (name, values per label, number of operations). */
+export interface PatchSetInfo {
+  description: string
+  labels: string[]
+  digests: { sha256?: string; md5?: string }
+  references: { hepdata?: string }
+  version: string
+  patches: { name: string; values: (number | string)[]; operations: number }[]
+}
+/** Apply a JSON Patch (RFC 6902) to workspace text; returns the patched workspace as JSON text. */
+export declare function applyPatch(text: string, patchText: string): string
+/** Verify a pyhf patchset against the workspace (its digests) and apply the patch `name`. */
+export declare function applyPatchset(text: string, patchsetText: string, name: string): string
+/** pyhf's `utils.digest` of workspace text ('sha256' by default, or 'md5'). */
+export declare function workspaceDigest(text: string, algorithm?: string | null): string
+export declare function describePatchset(patchsetText: string): PatchSetInfo
 export declare const addonPath: string
 
 // ---- Inference (src/infer.rs, crate histune-infer). Each call compiles the workspace text and runs
@@ -293,20 +310,26 @@ export interface ToysReport {
   diagnostics: InferenceDiagnostics
 }
 
-export declare function inferHypotest(text: string, mu: number, options?: InferenceOptions | null): Promise<HypotestReport>
-export declare function inferDiscovery(text: string, options?: InferenceOptions | null): Promise<DiscoveryReport>
-export declare function inferTestStatistic(text: string, mu: number, options?: InferenceOptions | null): Promise<TestStatisticReport>
-export declare function inferUpperLimit(text: string, options?: InferenceOptions | null): Promise<UpperLimitReport>
+/**
+ * What an inference call runs on: workspace text (compiled per call, with `measurement` and
+ * `interpcodes` from the options) or a compiled `Model` (shared, not recompiled; those two options
+ * are then refused: they belong to `Model.compile`).
+ */
+export type InferenceModel = string | Model
+export declare function inferHypotest(model: InferenceModel, mu: number, options?: InferenceOptions | null): Promise<HypotestReport>
+export declare function inferDiscovery(model: InferenceModel, options?: InferenceOptions | null): Promise<DiscoveryReport>
+export declare function inferTestStatistic(model: InferenceModel, mu: number, options?: InferenceOptions | null): Promise<TestStatisticReport>
+export declare function inferUpperLimit(model: InferenceModel, options?: InferenceOptions | null): Promise<UpperLimitReport>
 export declare function inferProfileScan(
-  text: string,
+  model: InferenceModel,
   parameter: string,
   lo: number,
   hi: number,
   points: number,
   options?: InferenceOptions | null,
 ): Promise<ProfileScanReport>
-export declare function inferRanking(text: string, options?: InferenceOptions | null): Promise<RankingReport>
-export declare function inferToys(text: string, mu: number, options?: InferenceOptions | null): Promise<ToysReport>
+export declare function inferRanking(model: InferenceModel, options?: InferenceOptions | null): Promise<RankingReport>
+export declare function inferToys(model: InferenceModel, mu: number, options?: InferenceOptions | null): Promise<ToysReport>
 export interface NtupleSampleSpec {
   file: string
   tree: string

@@ -20,8 +20,11 @@ def _r(rng, lo, hi, decimals=3):
     return float(round(rng.uniform(lo, hi), decimals))
 
 
-def random_workspace(seed, large=False):
-    """A random workspace; `large` gives 4–8 channels of 8–20 bins (hundreds of parameters)."""
+def random_workspace(seed, large=False, huge=False):
+    """A random workspace; `large` gives 4–8 channels of 8–20 bins (hundreds of parameters), `huge`
+    ~1000 bins and ~200 parameters (see huge_workspace)."""
+    if huge:
+        return huge_workspace(seed)
     rng = np.random.default_rng(seed)
     names = CHANNELS if not large else [f"{c}_{k}" for k in range(2) for c in CHANNELS]
     n_channels = int(rng.integers(1, 4)) if not large else int(rng.integers(4, 9))
@@ -103,6 +106,55 @@ def random_workspace(seed, large=False):
     return {
         "channels": channels,
         "observations": list(rng.permutation(observations).tolist()),
+        "measurements": [{"name": "meas", "config": {"poi": "mu", "parameters": parameters}}],
+        "version": "1.0.0",
+    }
+
+
+def huge_workspace(seed):
+    """Three wide channels of 250–340 bins with a signal and three backgrounds carrying normsys and
+    histosys drawn from 90 and 70 shared names (no per-bin parameters there), plus a 20-bin control
+    region with staterror, shapesys and a shapefactor: ~1000 bins, ~150–200 parameters, lumi,
+    empty bins and zero counts."""
+    rng = np.random.default_rng(seed)
+    normsys = [f"norm_{k}" for k in range(90)]
+    histosys = [f"shape_{k}" for k in range(70)]
+    channels, observations = [], []
+    for cname, n_bins in [("SR_a", int(rng.integers(250, 341))), ("SR_b", int(rng.integers(250, 341))), ("SR_c", int(rng.integers(250, 341))), ("CR", 20)]:
+        samples, total = [], np.zeros(n_bins)
+        for sname, scale in [("signal", 3.0), ("ttbar", 60.0), ("wjets", 30.0), ("fakes", 10.0)]:
+            shape = np.exp(-np.arange(n_bins) / n_bins) * rng.uniform(0.3, 1.0, n_bins)
+            data = np.round(scale * shape, 4).tolist()
+            if sname in ("signal", "fakes"):
+                for b in rng.integers(0, n_bins, 3):
+                    data[int(b)] = 0.0
+            total += np.array(data)
+            modifiers = [{"name": "lumi", "type": "lumi", "data": None}]
+            if sname == "signal":
+                modifiers.append({"name": "mu", "type": "normfactor", "data": None})
+            for name in rng.choice(normsys, int(rng.integers(20, 45)), replace=False):
+                modifiers.append({"name": str(name), "type": "normsys", "data": {"lo": _r(rng, 0.85, 0.98), "hi": _r(rng, 1.02, 1.15)}})
+            nominal = np.array(data)
+            for name in rng.choice(histosys, int(rng.integers(10, 25)), replace=False):
+                lo = np.round(nominal * rng.uniform(0.9, 0.99, n_bins), 6).tolist()
+                hi = np.round(nominal * rng.uniform(1.01, 1.1, n_bins), 6).tolist()
+                modifiers.append({"name": str(name), "type": "histosys", "data": {"lo_data": lo, "hi_data": hi}})
+            if cname == "CR":
+                modifiers.append({"name": "stat_CR", "type": "staterror", "data": np.round(nominal * 0.05 + 0.01, 6).tolist()})
+                if sname == "ttbar":
+                    modifiers.append({"name": "shapesys_CR", "type": "shapesys", "data": np.round(nominal * 0.1, 6).tolist()})
+                if sname == "fakes":
+                    modifiers.append({"name": "sf_CR", "type": "shapefactor", "data": None})
+            samples.append({"name": sname, "data": data, "modifiers": modifiers})
+        channels.append({"name": cname, "samples": samples})
+        counts = np.floor(total * rng.uniform(0.8, 1.25, n_bins)).tolist()
+        for b in rng.integers(0, n_bins, 2):
+            counts[int(b)] = 0.0
+        observations.append({"name": cname, "data": counts})
+    parameters = [{"name": "lumi", "auxdata": [1.0], "inits": [1.0], "sigmas": [0.02], "bounds": [[0.9, 1.1]]}]
+    return {
+        "channels": channels,
+        "observations": observations,
         "measurements": [{"name": "meas", "config": {"poi": "mu", "parameters": parameters}}],
         "version": "1.0.0",
     }

@@ -4,12 +4,14 @@
 //! `summary` describes it for the UI.
 
 pub mod config;
+pub mod digest;
 pub mod error;
 pub mod fit;
 pub mod interpolation;
 pub mod model;
 pub mod modifiers;
 pub mod paramset;
+pub mod patch;
 pub mod spec;
 pub mod special;
 pub mod summary;
@@ -17,6 +19,7 @@ pub mod summary;
 pub use config::ModelConfig;
 pub use error::{EngineError, ErrorCode, Result};
 pub use fit::{FitOptions, FitResult, Fitter};
+pub use patch::{apply_patch_text, apply_patchset_text, workspace_digest, JsonPatch, PatchSet};
 pub use model::{Dataset, Evaluator, Model, ModelOptions, SampleYields};
 pub use spec::{parse_workspace, ModifierType, Workspace};
 pub use summary::{summarize, summarize_measurement, WorkspaceSummary};

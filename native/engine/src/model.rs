@@ -69,7 +69,7 @@ struct CompiledSample {
 struct NormalTerm {
     par: usize,
     aux: usize,
-    inv_var: f64,
+    sigma: f64,
     /// ln(σ·√(2π)), the normalisation pyhf keeps.
     ln_norm: f64,
 }
@@ -246,7 +246,7 @@ impl Model {
                         normal.push(NormalTerm {
                             par: set.offset + i,
                             aux,
-                            inv_var: 1.0 / (sigma * sigma),
+                            sigma,
                             ln_norm,
                         });
                         aux += 1;
@@ -617,10 +617,11 @@ fn poisson_deviance(n: f64, nu: f64) -> f64 {
 fn constraint_nll(model: &Model, pars: &[f64], data: &Dataset, mut grad: Option<&mut [f64]>) -> f64 {
     let mut sum = 0.0;
     for t in &model.normal {
-        let r = data.aux[t.aux] - pars[t.par];
-        sum += t.ln_norm + 0.5 * r * r * t.inv_var;
+        // the pull as pyhf computes it: 1/σ² overflows for σ < 1e-154, and 0·∞ would be NaN
+        let z = (data.aux[t.aux] - pars[t.par]) / t.sigma;
+        sum += t.ln_norm + 0.5 * z * z;
         if let Some(g) = grad.as_deref_mut() {
-            g[t.par] -= r * t.inv_var;
+            g[t.par] -= z / t.sigma;
         }
     }
     for (k, t) in model.poisson.iter().enumerate() {
@@ -658,5 +659,28 @@ mod tests {
         assert_eq!(poisson_deviance(3.0, 0.0), f64::INFINITY);
         assert!(poisson_deviance(3.0, -1.0).is_nan());
         assert_eq!(poisson_constant(0.0), 0.0);
+    }
+}
+
+#[cfg(test)]
+mod constraint_tests {
+    use crate::{Model, ModelOptions};
+
+    /// Found by tests/fuzz_parse.rs: a lumi σ of 1e-300 made 1/σ² overflow and the pull term
+    /// 0·∞ = NaN at the auxiliary value; pyhf's ((x − μ)/σ)² is 0 there.
+    #[test]
+    fn tiny_gaussian_widths_stay_finite_at_the_auxiliary_value() {
+        let text = r#"{"channels":[{"name":"c","samples":[{"name":"b","data":[100.0],"modifiers":[{"name":"lumi","type":"lumi","data":null}]}]}],
+            "observations":[{"name":"c","data":[90.0]}],
+            "measurements":[{"name":"m","config":{"poi":"lumi","parameters":[{"name":"lumi","auxdata":[1.0],"inits":[1.0],"sigmas":[1e-300],"bounds":[[0.0,2.0]]}]}}],
+            "version":"1.0.0"}"#;
+        let model = Model::from_text(text, ModelOptions::default()).unwrap();
+        let mut evaluator = model.evaluator();
+        let mut grad = vec![0.0; model.n_pars()];
+        let nll = evaluator.nll_and_grad(&model, &[1.0], model.observed(), &mut grad);
+        // Poisson(90 | 100) and ln(σ√2π) with σ = 1e-300
+        let expected = crate::model::poisson_deviance(90.0, 100.0) + crate::model::poisson_constant(90.0) + (1e-300f64 * (2.0 * std::f64::consts::PI).sqrt()).ln();
+        assert!((nll - expected).abs() < 1e-12 * expected.abs(), "{nll} vs {expected}");
+        assert!(grad[0].is_finite());
     }
 }

@@ -149,7 +149,7 @@ pub fn parse_workspace(text: &str) -> Result<Workspace> {
     workspace_from_value(&value)
 }
 
-fn syntax_error(text: &str, e: &serde_json::Error) -> EngineError {
+pub(crate) fn syntax_error(text: &str, e: &serde_json::Error) -> EngineError {
     let (line, column) = (e.line(), e.column());
     let mut message = format!("not valid JSON: {e}");
     // Python's json.dump writes NaN/Infinity, which JSON does not allow: say so plainly.

@@ -52,3 +52,41 @@ pub fn summarize_workspace(text: String, file_name: Option<String>, measurement:
         serde_json::to_value(summary).map_err(|e| EngineError::new(ErrorCode::Internal, e.to_string()))
     })
 }
+
+/// Apply a JSON Patch (RFC 6902, JSON text) to workspace text; returns the patched workspace text.
+#[napi]
+pub fn apply_patch(text: String, patch_text: String) -> napi::Result<String> {
+    guarded(|| histune_engine::apply_patch_text(&text, &patch_text))
+}
+
+/// Verify a pyhf patchset against workspace text (its digests) and apply the patch `name`;
+/// returns the patched workspace text.
+#[napi]
+pub fn apply_patchset(text: String, patchset_text: String, name: String) -> napi::Result<String> {
+    guarded(|| histune_engine::apply_patchset_text(&text, &patchset_text, &name))
+}
+
+/// pyhf's `utils.digest` of workspace text (algorithm 'sha256', the default, or 'md5').
+#[napi]
+pub fn workspace_digest(text: String, algorithm: Option<String>) -> napi::Result<String> {
+    guarded(|| {
+        let value = histune_engine::patch::parse_json(&text, "workspace")?;
+        histune_engine::workspace_digest(&value, algorithm.as_deref().unwrap_or("sha256"))
+    })
+}
+
+/// The metadata of a pyhf patchset and the name and values of each patch.
+#[napi(ts_return_type = "PatchSetInfo")]
+pub fn describe_patchset(patchset_text: String) -> napi::Result<serde_json::Value> {
+    guarded(|| {
+        let set = histune_engine::PatchSet::parse(&patchset_text)?;
+        Ok(serde_json::json!({
+            "description": set.description,
+            "labels": set.labels,
+            "digests": set.digests.iter().map(|(a, d)| (a.clone(), serde_json::Value::String(d.clone()))).collect::<serde_json::Map<_, _>>(),
+            "references": set.references,
+            "version": set.version,
+            "patches": set.patches.iter().map(|p| serde_json::json!({"name": p.name, "values": p.values, "operations": p.patch.len()})).collect::<Vec<_>>(),
+        }))
+    })
+}

@@ -215,7 +215,6 @@ pub struct ModelHandle {
 
 impl ModelHandle {
     /// The compiled model, for other bindings (e.g. inference) that take a Model handle.
-    #[allow(dead_code)]
     pub(crate) fn shared(&self) -> Arc<Engine> {
         self.model.clone()
     }
