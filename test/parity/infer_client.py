@@ -40,6 +40,12 @@ class Infer:
             raise InferError(answer["error"])
         return answer["result"]
 
+    def call_many(self, calls):
+        """Runs [(fn, *args), …] concurrently in one bridge request; returns, per call, the result or
+        an InferError (not raised)."""
+        answers = self.call("batch", [{"fn": c[0], "args": list(c[1:])} for c in calls])
+        return [a["result"] if a["ok"] else InferError(a["error"]) for a in answers]
+
     def close(self):
         self.proc.stdin.close()
         self.proc.wait(timeout=10)

@@ -4,16 +4,20 @@ import { Model } from '../../engine'
 import * as infer from '../../engine/inference'
 import type { InferenceDiagnostics, InferenceOptions } from '../../engine/inference'
 import { HistuneError } from '../../errors'
-import { readWorkspaceFile as readWorkspace } from '../../workspace/load'
+import { readWorkspaceFile } from '../../workspace/load'
+import { patchedWorkspace, withPatchOptions, type PatchOptions } from '../patch-options'
 import { fail, print } from '../run'
 
-interface CommonOptions {
+interface CommonOptions extends PatchOptions {
   json?: boolean
   measurement?: string
   fix?: string[]
 }
 
 const bad = (message: string): HistuneError => new HistuneError('E_BAD_REQUEST', message)
+
+/** The workspace file's text, with --patch / --patchset applied. */
+const readWorkspace = async (path: string, opts: PatchOptions): Promise<string> => patchedWorkspace(await readWorkspaceFile(path), opts)
 
 function number(value: string, what: string): number {
   const x = Number(value)
@@ -50,8 +54,7 @@ function inferenceOptions(opts: CommonOptions, extra: InferenceOptions = {}): In
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
 function withCommon(cmd: Command): Command {
-  return cmd
-    .argument('<workspace>', 'pyhf workspace JSON file')
+  return withPatchOptions(cmd.argument('<workspace>', 'pyhf workspace JSON file'))
     .option('--measurement <name>', 'measurement to use (default: the first)')
     .option('--fix <name=value>', 'hold a parameter at a value (repeatable)', collect)
     .option('--json', 'print the result as JSON')
@@ -79,7 +82,7 @@ function registerFit(program: Command): void {
     .option('--errors', 'also compute uncertainties from the Hessian')
     .action(async (workspace: string, opts: CommonOptions & { errors?: boolean }) =>
       guarded(opts.json, async () => {
-        const text = await readWorkspace(workspace)
+        const text = await readWorkspace(workspace, opts)
         const started = performance.now()
         const model = Model.compile(text, opts.measurement !== undefined ? { measurement: opts.measurement } : undefined)
         const fix = fixes(opts.fix)
@@ -120,7 +123,7 @@ export function registerInference(program: Command): void {
   withCommon(program.command('significance').description('discovery significance: p0, Z0 = √q0 and the median expected Z0 (asymptotic, q0)')).action(
     async (workspace: string, opts: CommonOptions) =>
       guarded(opts.json, async () => {
-        const r = await infer.discovery(await readWorkspace(workspace), inferenceOptions(opts))
+        const r = await infer.discovery(await readWorkspace(workspace, opts), inferenceOptions(opts))
         const out = { z0: r.z0, p0: r.p0, q0: r.q0, z0_expected: r.z0Expected, p0_expected: r.p0Expected, mu_hat: r.muHat, diagnostics: r.diagnostics }
         print(opts.json === true, out, () =>
           [`Z0 = ${fmt(r.z0)}  (p0 = ${fmt(r.p0)}, q0 = ${fmt(r.q0)}, μ̂ = ${fmt(r.muHat)})`, `expected Z0 = ${fmt(r.z0Expected)}`, footer(r.diagnostics)].join('\n'),
@@ -134,7 +137,7 @@ export function registerInference(program: Command): void {
     .action(async (workspace: string, opts: CommonOptions & { mu: string; testStat: string }) =>
       guarded(opts.json, async () => {
         const mu = number(opts.mu, '--mu')
-        const r = await infer.hypotest(await readWorkspace(workspace), mu, inferenceOptions(opts, { testStat: opts.testStat as InferenceOptions['testStat'] }))
+        const r = await infer.hypotest(await readWorkspace(workspace, opts), mu, inferenceOptions(opts, { testStat: opts.testStat as InferenceOptions['testStat'] }))
         const out = {
           mu: r.mu,
           test_stat: r.testStat,
@@ -167,7 +170,7 @@ export function registerInference(program: Command): void {
         if (!(cl > 0 && cl < 1)) throw bad(`--cl must lie between 0 and 1, got ${opts.cl}`)
         const rtol = number(opts.rtol, '--rtol')
         const r = await infer.upperLimit(
-          await readWorkspace(workspace),
+          await readWorkspace(workspace, opts),
           inferenceOptions(opts, { cl, rtol, testStat: opts.testStat as InferenceOptions['testStat'] }),
         )
         const out = { cl: r.cl, observed: r.observed, expected: r.expected, mu_hat: r.muHat, diagnostics: r.diagnostics }
@@ -186,7 +189,7 @@ export function registerInference(program: Command): void {
     .action(async (workspace: string, opts: CommonOptions & { top?: string }) =>
       guarded(opts.json, async () => {
         const topN = opts.top !== undefined ? integer(opts.top, '--top', 1) : undefined
-        const r = await infer.rankImpacts(await readWorkspace(workspace), inferenceOptions(opts, topN !== undefined ? { topN } : {}))
+        const r = await infer.rankImpacts(await readWorkspace(workspace, opts), inferenceOptions(opts, topN !== undefined ? { topN } : {}))
         const out = { poi: r.poi, mu_hat: r.muHat, mu_hat_uncertainty: r.muHatUncertainty, impacts: r.impacts, n_ranked: r.nRanked, diagnostics: r.diagnostics }
         print(opts.json === true, out, () => {
           const width = Math.max(4, ...r.impacts.map((i) => i.name.length))
@@ -214,7 +217,7 @@ export function registerInference(program: Command): void {
         const [lo, hi] = [number(opts.range[0]!, '--range LO'), number(opts.range[1]!, '--range HI')]
         if (!(lo < hi)) throw bad(`--range needs LO < HI, got ${lo} ${hi}`)
         const points = integer(opts.points, '--points', 2)
-        const r = await infer.profileScan(await readWorkspace(workspace), opts.param, lo, hi, points, inferenceOptions(opts))
+        const r = await infer.profileScan(await readWorkspace(workspace, opts), opts.param, lo, hi, points, inferenceOptions(opts))
         const out = {
           parameter: r.parameter,
           values: r.values,
@@ -247,7 +250,7 @@ export function registerInference(program: Command): void {
         const seed = integer(opts.seed, '--seed', 0)
         if (seed > Number.MAX_SAFE_INTEGER) throw bad('--seed is too large')
         const testStat = (opts.testStat ?? (mu === 0 ? 'q0' : 'qtilde')) as InferenceOptions['testStat']
-        const r = await infer.toys(await readWorkspace(workspace), mu, inferenceOptions(opts, { nToys, seed, testStat }))
+        const r = await infer.toys(await readWorkspace(workspace, opts), mu, inferenceOptions(opts, { nToys, seed, testStat }))
         const common = { mu: r.mu, test_stat: r.testStat, n_toys: r.nToys, seed: r.seed, observed: r.observed }
         const out =
           r.testStat === 'q0'

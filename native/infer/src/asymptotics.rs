@@ -96,8 +96,11 @@ impl<'m> AsymptoticCalculator<'m> {
         let mut fitter = Fitter::new(model);
         let free_observed = fitter.fit(&observed, &setup.free_fit())?;
         tracker.record("free fit to the observed data", &free_observed);
+        // The free fit to the Asimov data starts from the parameters that generated them: they are
+        // its minimum (expected = observed in every bin and aux term), so it converges at once. The
+        // conditional fits start from the inits, as pyhf's (a warm start can change the local minimum).
         let asimov = asimov(&mut fitter, model, setup, &observed, asimov_mu(kind), &mut tracker)?;
-        let free_asimov = fitter.fit(&asimov.dataset, &setup.free_fit())?;
+        let free_asimov = fitter.fit(&asimov.dataset, &setup.free_fit_from(asimov.pars()))?;
         tracker.record("free fit to the Asimov data", &free_asimov);
         Ok(AsymptoticCalculator { model, setup: setup.clone(), kind, observed, free_observed, asimov, free_asimov, tracker })
     }

@@ -57,7 +57,8 @@ pub struct Tracker {
 const MAX_FIT_WARNINGS: usize = 10;
 
 impl Tracker {
-    pub fn record(&mut self, what: &str, r: &FitResult) {
+    /// Counts a fit; `what` (e.g. `format_args!(…)`) is formatted only into a non-convergence warning.
+    pub fn record(&mut self, what: impl std::fmt::Display, r: &FitResult) {
         self.fits += 1;
         self.iterations += r.iterations;
         self.function_calls += r.function_calls;

@@ -126,7 +126,7 @@ pub fn rank_impacts(model: &Model, setup: &Setup, top_n: Option<usize>, data: Op
             |fitter, &(i, _, value)| {
                 let mut t = Tracker::default();
                 let r = fitter.fit(&data, &setup.conditional_fit(i, value, Some(&free.bestfit)))?;
-                t.record(&format!("fit with {} = {value}", names[i]), &r);
+                t.record(format_args!("fit with {} = {value}", names[i]), &r);
                 Ok((r.bestfit[poi] - mu_hat, t))
             },
         )

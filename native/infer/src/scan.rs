@@ -34,7 +34,7 @@ fn chain(fitter: &mut Fitter, model: &Model, setup: &Setup, index: usize, values
     let name = &model.par_names()[index];
     for &v in values {
         let r = fitter.fit(data, &setup.conditional_fit(index, v, Some(&warm)))?;
-        tracker.record(&format!("scan point {name} = {v}"), &r);
+        tracker.record(format_args!("scan point {name} = {v}"), &r);
         if r.converged {
             warm.clone_from(&r.bestfit);
         }

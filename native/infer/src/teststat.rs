@@ -131,8 +131,10 @@ pub fn evaluate(
             f
         }
     };
+    // From the inits, as pyhf: a warm start from the free fit can land in another local minimum
+    // (the validation case 2bin_2channel_coupledhistosys with default codes does).
     let conditional = fitter.fit(data, &setup.conditional_fit(poi, mu, None))?;
-    tracker.record(&format!("fit with {} = {mu}", model.config().poi), &conditional);
+    tracker.record(format_args!("fit with {} = {mu}", model.config().poi), &conditional);
     let mu_hat = free.bestfit[poi];
     let value = kind.from_fits(mu, mu_hat, conditional.twice_nll, free.twice_nll);
     Ok(Evaluation { value, mu, mu_hat, free, conditional })
@@ -155,9 +157,10 @@ pub fn test_statistic(model: &Model, setup: &Setup, kind: TestStatistic, mu: f64
     let started = Instant::now();
     setup.free_poi(model)?;
     setup.check_poi_value(model, kind.tested_mu(mu))?;
-    let data = match data {
-        Some(d) => model.dataset(d)?,
-        None => model.observed().clone(),
+    // The observed data are borrowed, not copied: this is the whole of Z0's two-fit path.
+    let data: std::borrow::Cow<Dataset> = match data {
+        Some(d) => std::borrow::Cow::Owned(model.dataset(d)?),
+        None => std::borrow::Cow::Borrowed(model.observed()),
     };
     let mut tracker = Tracker::default();
     if let Some(w) = kind.bounds_warning(model, setup) {

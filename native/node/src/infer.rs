@@ -1,16 +1,38 @@
 //! Binding of histune-infer: hypothesis tests, discovery significance, upper limits, profile scans,
-//! impact rankings and toys. Each call compiles the workspace text and runs on the libuv pool
-//! (rayon inside), resolving to a plain object (the crate's serde form, camelCase).
+//! impact rankings and toys. Each call takes workspace text (compiled per call) or a compiled
+//! `Model` handle (shared, not recompiled: repeated calls skip the compile), runs on the libuv pool
+//! (rayon inside) and resolves to a plain object (the crate's serde form, camelCase).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use histune_engine::interpolation::InterpCode;
 use histune_engine::{EngineError, Model, ModelOptions};
 use histune_infer::{Setup, TestStatistic, ToyOptions, UpperLimitOptions};
-use napi::bindgen_prelude::{AsyncTask, ToNapiValue, TypeName};
+use napi::bindgen_prelude::{AsyncTask, ClassInstance, Either, ToNapiValue, TypeName};
 use napi::{sys, Env, Task, ValueType};
 use napi_derive::napi;
 use serde::Serialize;
+
+use crate::model::ModelHandle;
+
+/// What an inference call runs on: workspace text, or a `Model` compiled earlier.
+pub type ModelSource<'env> = Either<String, ClassInstance<'env, ModelHandle>>;
+
+/// The Send-able form of a `ModelSource`, taken on the JS thread.
+enum Source {
+    Text(String),
+    Compiled(Arc<Model>),
+}
+
+impl Source {
+    fn of(source: ModelSource<'_>) -> Source {
+        match source {
+            Either::A(text) => Source::Text(text),
+            Either::B(handle) => Source::Compiled(handle.shared()),
+        }
+    }
+}
 
 #[napi(object)]
 #[derive(Clone, Default)]
@@ -47,21 +69,33 @@ pub struct InferenceOptions {
 }
 
 struct Prepared {
-    model: Model,
+    model: Arc<Model>,
     setup: Setup,
     data: Option<Vec<f64>>,
     options: InferenceOptions,
 }
 
-fn prepare(text: &str, options: InferenceOptions) -> Result<Prepared, EngineError> {
-    let codes = options.interpcodes.clone().unwrap_or_default();
-    let parse = |s: &Option<String>, default| s.as_deref().map(InterpCode::parse).transpose().map(|c| c.unwrap_or(default));
-    let model_options = ModelOptions {
-        measurement: options.measurement.clone(),
-        normsys_code: parse(&codes.normsys, InterpCode::Code4)?,
-        histosys_code: parse(&codes.histosys, InterpCode::Code4p)?,
+fn prepare(source: Source, options: InferenceOptions) -> Result<Prepared, EngineError> {
+    let model = match source {
+        Source::Text(text) => {
+            let codes = options.interpcodes.clone().unwrap_or_default();
+            let parse = |s: &Option<String>, default| s.as_deref().map(InterpCode::parse).transpose().map(|c| c.unwrap_or(default));
+            let model_options = ModelOptions {
+                measurement: options.measurement.clone(),
+                normsys_code: parse(&codes.normsys, InterpCode::Code4)?,
+                histosys_code: parse(&codes.histosys, InterpCode::Code4p)?,
+            };
+            Arc::new(Model::from_text(&text, model_options)?)
+        }
+        Source::Compiled(model) => {
+            if options.measurement.is_some() || options.interpcodes.is_some() {
+                return Err(EngineError::bad_request(
+                    "measurement and interpcodes belong to Model.compile when a compiled Model is given",
+                ));
+            }
+            model
+        }
     };
-    let model = Model::from_text(text, model_options)?;
     let n = model.n_pars();
     let mut setup = Setup::new(&model);
     let check = |what: &str, len: usize| {
@@ -161,20 +195,21 @@ impl Task for InferTask {
 }
 
 fn task(
-    text: String,
+    model: ModelSource<'_>,
     options: Option<InferenceOptions>,
     run: impl FnOnce(Prepared) -> Result<serde_json::Value, EngineError> + Send + 'static,
 ) -> AsyncTask<InferTask> {
     let options = options.unwrap_or_default();
+    let source = Source::of(model);
     AsyncTask::new(InferTask {
-        job: Some(Box::new(move || run(prepare(&text, options)?))),
+        job: Some(Box::new(move || run(prepare(source, options)?))),
     })
 }
 
 /// Asymptotic hypothesis test at `mu` (pyhf's `hypotest` with tail probabilities and expected set).
 #[napi(ts_return_type = "Promise<HypotestReport>")]
-pub fn infer_hypotest(text: String, mu: f64, options: Option<InferenceOptions>) -> AsyncTask<InferTask> {
-    task(text, options, move |p| {
+pub fn infer_hypotest(model: ModelSource<'_>, mu: f64, options: Option<InferenceOptions>) -> AsyncTask<InferTask> {
+    task(model, options, move |p| {
         to_json(histune_infer::hypotest(
             &p.model,
             &p.setup,
@@ -187,16 +222,16 @@ pub fn infer_hypotest(text: String, mu: f64, options: Option<InferenceOptions>) 
 
 /// Discovery significance (q0): p0, Z0 and the median expected Z0.
 #[napi(ts_return_type = "Promise<DiscoveryReport>")]
-pub fn infer_discovery(text: String, options: Option<InferenceOptions>) -> AsyncTask<InferTask> {
-    task(text, options, |p| {
+pub fn infer_discovery(model: ModelSource<'_>, options: Option<InferenceOptions>) -> AsyncTask<InferTask> {
+    task(model, options, |p| {
         to_json(histune_infer::discovery(&p.model, &p.setup, p.data.as_deref())?)
     })
 }
 
 /// A test statistic (q0, q, qtilde, tmu, tmu_tilde) at `mu`.
 #[napi(ts_return_type = "Promise<TestStatisticReport>")]
-pub fn infer_test_statistic(text: String, mu: f64, options: Option<InferenceOptions>) -> AsyncTask<InferTask> {
-    task(text, options, move |p| {
+pub fn infer_test_statistic(model: ModelSource<'_>, mu: f64, options: Option<InferenceOptions>) -> AsyncTask<InferTask> {
+    task(model, options, move |p| {
         to_json(histune_infer::test_statistic(
             &p.model,
             &p.setup,
@@ -209,8 +244,8 @@ pub fn infer_test_statistic(text: String, mu: f64, options: Option<InferenceOpti
 
 /// Observed and expected upper limits on the POI.
 #[napi(ts_return_type = "Promise<UpperLimitReport>")]
-pub fn infer_upper_limit(text: String, options: Option<InferenceOptions>) -> AsyncTask<InferTask> {
-    task(text, options, |p| {
+pub fn infer_upper_limit(model: ModelSource<'_>, options: Option<InferenceOptions>) -> AsyncTask<InferTask> {
+    task(model, options, |p| {
         let defaults = UpperLimitOptions::default();
         let limit_options = UpperLimitOptions {
             cl: p.options.cl.unwrap_or(defaults.cl),
@@ -224,14 +259,14 @@ pub fn infer_upper_limit(text: String, options: Option<InferenceOptions>) -> Asy
 /// Profile-likelihood scan of one parameter over `points` values in [lo, hi].
 #[napi(ts_return_type = "Promise<ProfileScanReport>")]
 pub fn infer_profile_scan(
-    text: String,
+    model: ModelSource<'_>,
     parameter: String,
     lo: f64,
     hi: f64,
     points: u32,
     options: Option<InferenceOptions>,
 ) -> AsyncTask<InferTask> {
-    task(text, options, move |p| {
+    task(model, options, move |p| {
         to_json(histune_infer::profile_scan(
             &p.model,
             &p.setup,
@@ -246,8 +281,8 @@ pub fn infer_profile_scan(
 
 /// Impact ranking of the nuisance parameters on the POI.
 #[napi(ts_return_type = "Promise<RankingReport>")]
-pub fn infer_ranking(text: String, options: Option<InferenceOptions>) -> AsyncTask<InferTask> {
-    task(text, options, |p| {
+pub fn infer_ranking(model: ModelSource<'_>, options: Option<InferenceOptions>) -> AsyncTask<InferTask> {
+    task(model, options, |p| {
         to_json(histune_infer::rank_impacts(
             &p.model,
             &p.setup,
@@ -259,8 +294,8 @@ pub fn infer_ranking(text: String, options: Option<InferenceOptions>) -> AsyncTa
 
 /// Pseudo-experiments at `mu` (q0: discovery p0 from μ = 0 toys).
 #[napi(ts_return_type = "Promise<ToysReport>")]
-pub fn infer_toys(text: String, mu: f64, options: Option<InferenceOptions>) -> AsyncTask<InferTask> {
-    task(text, options, move |p| {
+pub fn infer_toys(model: ModelSource<'_>, mu: f64, options: Option<InferenceOptions>) -> AsyncTask<InferTask> {
+    task(model, options, move |p| {
         let seed = p.options.seed.unwrap_or(0);
         if seed < 0 {
             return Err(EngineError::bad_request(format!(

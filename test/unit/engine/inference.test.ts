@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
-import { EngineError } from '../../../main/engine'
+import { EngineError, Model } from '../../../main/engine'
 import { discovery, hypotest, profileScan, rankImpacts, testStatistic, toys, upperLimit } from '../../../main/engine/inference'
 
 interface Tight {
@@ -74,6 +74,19 @@ describe('inference facade', () => {
     expect(a.signalTeststats).toEqual(b.signalTeststats)
     expect(a.cls).toBeGreaterThanOrEqual(0)
     expect(a.diagnostics.fits).toBeGreaterThan(4 * 30)
+  })
+
+  it('runs on a compiled Model exactly as on its text, and refuses compile options with it', async () => {
+    const c = cases['2bin_2channel_coupledhistosys']!
+    const text = JSON.stringify(c.workspace)
+    const model = Model.compile(text, { interpcodes: c.modifier_settings })
+    const fromText = await hypotest(text, 1, { interpcodes: c.modifier_settings })
+    const fromModel = await hypotest(model, 1)
+    expect(fromModel.cls).toBe(fromText.cls)
+    expect(fromModel.clsExpected).toEqual(fromText.clsExpected)
+    const q0 = await testStatistic(Model.compile(tutorial), 0, { testStat: 'q0' })
+    expect(q0.value).toBe((await testStatistic(tutorial, 0, { testStat: 'q0' })).value)
+    await expect(hypotest(model, 1, { interpcodes: c.modifier_settings })).rejects.toMatchObject({ code: 'E_BAD_REQUEST' })
   })
 
   it('rejects bad input with EngineError codes', async () => {
