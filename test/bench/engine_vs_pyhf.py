@@ -7,7 +7,6 @@ for comparison. Writes test-results/bench/pyhf.json (or the path given as the fi
 import json
 import platform
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -16,23 +15,7 @@ import pyhf
 warnings.simplefilter("ignore", DeprecationWarning)
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def median_time(f, rounds=7, min_seconds=0.02):
-    inner = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            f()
-        if time.perf_counter() - t0 >= min_seconds or inner > 1e6:
-            break
-        inner *= 2
-    samples = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            f()
-        samples.append((time.perf_counter() - t0) / inner)
-    return sorted(samples)[len(samples) // 2]
+from timing import median_time
 
 
 def main():

@@ -28,6 +28,7 @@ import pyhf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic_models import synthetic_workspace  # noqa: E402
+from timing import median_time  # noqa: E402
 
 warnings.simplefilter("ignore")
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,31 +37,6 @@ RUST_BIN = ROOT / "native" / "target" / "release" / "examples" / "bench_models"
 # Targets of the likelihood issue for the synthetic sizes (10 µs, 200 µs, 5 ms). The issue does not
 # say whether they bound a fit or an NLL + gradient evaluation: both are checked.
 TARGET_MS = {"synthetic_10x2": 0.010, "synthetic_100x20": 0.200, "synthetic_1000x100": 5.0}
-
-
-def median_time(f, rounds=5, min_seconds=0.02, max_seconds=None):
-    t0 = time.perf_counter()
-    f()
-    first = time.perf_counter() - t0
-    if max_seconds is not None and first * rounds > max_seconds:
-        rounds = max(1, int(max_seconds / max(first, 1e-9)))
-        if rounds == 1:
-            return first
-    inner = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            f()
-        if time.perf_counter() - t0 >= min_seconds or inner > 1e6:
-            break
-        inner *= 2
-    samples = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            f()
-        samples.append((time.perf_counter() - t0) / inner)
-    return sorted(samples)[len(samples) // 2]
 
 
 def atlas_workspace():

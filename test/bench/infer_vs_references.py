@@ -41,6 +41,7 @@ import pyhf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic_models import synthetic_workspace  # noqa: E402
+from timing import timed  # noqa: E402
 
 warnings.simplefilter("ignore")
 logging.getLogger("pyhf").setLevel(logging.ERROR)
@@ -59,33 +60,6 @@ TARGETS = {
     "ranking_100_parameters_s": 1.0,
     "toys": 10_000,
 }
-
-
-def timed(f, rounds=5, min_seconds=0.05, max_seconds=30.0):
-    """(median seconds per call, the first call's result); the first call sizes the loop, and slow
-    calls run fewer rounds (only the first, when three would not fit in max_seconds)."""
-    t0 = time.perf_counter()
-    result = f()
-    first = time.perf_counter() - t0
-    if first * rounds > max_seconds:
-        rounds = max(1, int(max_seconds / max(first, 1e-9)))
-        if rounds <= 2:
-            return first, result
-    inner = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            f()
-        if time.perf_counter() - t0 >= min_seconds or inner > 1e6:
-            break
-        inner *= 2
-    samples = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            f()
-        samples.append((time.perf_counter() - t0) / inner)
-    return sorted(samples)[len(samples) // 2], result
 
 
 def atlas_workspace():

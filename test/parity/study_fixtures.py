@@ -17,10 +17,10 @@ OUT = ROOT / "out" / "parity-study"
 def histune():
     """A callable running test/parity/study_tool.mjs against the freshly compiled study engine."""
     if shutil.which("node") is None:
-        pytest.skip("node is not installed")
+        pytest.fail("node is not on PATH: the parity tests drive Histune through Node (npm run setup)")
     tsc = ROOT / "node_modules" / ".bin" / "tsc"
     if not tsc.exists():
-        pytest.skip("node_modules is missing: run npm ci")
+        pytest.fail("node_modules is missing: run npm ci")
     subprocess.run(
         [str(tsc), "--outDir", str(OUT), "--rootDir", str(ROOT), "--module", "nodenext",
          "--moduleResolution", "nodenext", "--target", "es2022", "--lib", "es2023", "--skipLibCheck",
@@ -53,7 +53,7 @@ def storage_urls(request, histune, tmp_path):
     if request.param == "sqlite":
         reason = _sqlite_available(histune, tmp_path)
         if reason is not None:
-            pytest.skip(f"SQLite binding unavailable (build the addon with npm run build:native): {reason}")
+            pytest.fail(f"SQLite binding unavailable (build the addon with npm run build:native): {reason}")
         path = tmp_path / "study.db"
         yield f"sqlite:///{path}", f"sqlite:///{path}"
         return

@@ -95,12 +95,12 @@ def pyhf_z0(workspace):
 @pytest.fixture(scope="module")
 def histune_binning():
     if shutil.which("node") is None:
-        pytest.skip("node is not installed")
+        pytest.fail("node is not on PATH: the parity tests drive Histune through Node (npm run setup)")
     if not (ROOT / "native" / "node" / "histune.node").exists():
-        pytest.skip("the native addon is not built: npm run build:native")
+        pytest.fail("the native addon is not built: npm run build:native")
     vite = ROOT / "node_modules" / ".bin" / "vite"
     if not vite.exists():
-        pytest.skip("node_modules is missing: run npm ci")
+        pytest.fail("node_modules is missing: run npm ci")
     subprocess.run([str(vite), "build", "--config", str(ROOT / "test" / "parity" / "binning.vite.config.mjs")],
                    check=True, cwd=ROOT, capture_output=True)
 

@@ -119,7 +119,7 @@ def test_tpe_acquisition_matches_optuna(histune, tmp_path, constant_liar):
     try:
         histune("probe", f"sqlite:///{path}")
     except AssertionError as e:
-        pytest.skip(f"SQLite binding unavailable: {str(e).splitlines()[-1]}")
+        pytest.fail(f"SQLite binding unavailable (npm run build:native): {str(e).splitlines()[-1]}")
     path.unlink(missing_ok=True)
     study, current, trials = _history(f"sqlite:///{path}")
     space = {k: SPACE[k] for k in ("x", "lr")}
@@ -163,7 +163,7 @@ def test_motpe_acquisition_matches_optuna(histune, tmp_path):
     try:
         histune("probe", f"sqlite:///{path}")
     except AssertionError as e:
-        pytest.skip(f"SQLite binding unavailable: {str(e).splitlines()[-1]}")
+        pytest.fail(f"SQLite binding unavailable (npm run build:native): {str(e).splitlines()[-1]}")
     path.unlink(missing_ok=True)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(study_name="history", storage=f"sqlite:///{path}", directions=["minimize", "maximize"],

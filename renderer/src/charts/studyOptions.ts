@@ -65,6 +65,18 @@ function axisStyle(theme: ResolvedTheme) {
   }
 }
 
+/** Feasible and infeasible trial markers (and any further entries) above a trial chart. */
+function trialLegend(theme: ResolvedTheme, extra: string[] = []) {
+  return {
+    top: 4,
+    left: 'center',
+    textStyle: { color: CHART_COLORS[theme].text },
+    itemWidth: 14,
+    itemHeight: 10,
+    data: [{ name: 'Feasible', icon: 'circle' }, { name: 'Infeasible', icon: 'emptyCircle' }, ...extra],
+  }
+}
+
 function tooltipBase(theme: ResolvedTheme) {
   const c = CHART_COLORS[theme]
   return { backgroundColor: c.tooltipBackground, borderColor: c.tooltipBorder, textStyle: { color: c.text } }
@@ -296,18 +308,7 @@ export function historyOption(
     animation: false,
     textStyle: { fontFamily: 'system-ui, sans-serif', color: c.text },
     grid: { left: 8, right: 16, top: 36, bottom: 22, containLabel: true },
-    legend: {
-      top: 4,
-      left: 'center',
-      textStyle: { color: c.text },
-      itemWidth: 14,
-      itemHeight: 10,
-      data: [
-        { name: 'Feasible', icon: 'circle' },
-        { name: 'Infeasible', icon: 'emptyCircle' },
-        'Best so far',
-      ],
-    },
+    legend: trialLegend(theme, ['Best so far']),
     tooltip: {
       trigger: 'item',
       ...tooltipBase(theme),
@@ -452,17 +453,7 @@ export function sliceOption(
     animation: false,
     textStyle: { fontFamily: 'system-ui, sans-serif', color: c.text },
     grid: { left: 8, right: 16, top: 36, bottom: 22, containLabel: true },
-    legend: {
-      top: 4,
-      left: 'center',
-      textStyle: { color: c.text },
-      itemWidth: 14,
-      itemHeight: 10,
-      data: [
-        { name: 'Feasible', icon: 'circle' },
-        { name: 'Infeasible', icon: 'emptyCircle' },
-      ],
-    },
+    legend: trialLegend(theme),
     tooltip: {
       trigger: 'item',
       ...tooltipBase(theme),
