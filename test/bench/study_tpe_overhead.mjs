@@ -1,34 +1,76 @@
 #!/usr/bin/env node
-// Sampler overhead: ms per ask + tell of the default TPESampler on the sphere (in-memory storage),
-// averaged over trials n−50…n, for d = 2 and 10 — the measure used for Optuna in
-// shared/reference/optuna-internals.md §1.8.  node test/bench/study_tpe_overhead.mjs
+// TPE sampler overhead side by side with Optuna 5 in one run: ms per ask + tell of the sphere with
+// in-memory storage, averaged over trials n−50…n (n = 100, 300, 1000), d = 2, 5, 10, multivariate
+// (the default for one objective) and univariate — the measure of shared/reference/optuna-internals.md
+// §1.8. Wall time is the figure; CPU time is recorded too, as this machine is shared.
+//   node test/bench/study_tpe_overhead.mjs [--trials 1000] [--dims 2,5,10]
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i < 0 ? fallback : process.argv[i + 1]
+}
+const nTrials = Number(arg('trials', 1000))
+const dims = arg('dims', '2,5,10').split(',').map(Number)
+const at = [100, 300, 1000].filter((n) => n <= nTrials)
+
 const outDir = join(root, 'out', 'bench-study')
 execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['--outDir', outDir, '--rootDir', root, '--module', 'nodenext', '--moduleResolution', 'nodenext',
   '--target', 'es2022', '--lib', 'es2023', '--skipLibCheck', '--types', 'node', '--esModuleInterop', join(root, 'main', 'study', 'index.ts')], { stdio: 'inherit' })
 const h = await import(pathToFileURL(join(outDir, 'main', 'study', 'index.js')).href)
 
-const results = { node: process.version, ms_per_trial: {} }
-for (const d of [2, 10]) {
-  const study = await h.Study.create({ sampler: new h.TPESampler({ seed: 0 }) })
-  const times = []
-  for (let n = 0; n < 1000; n++) {
+async function measure(d, multivariate) {
+  const study = await h.Study.create({ sampler: new h.TPESampler({ seed: 0, multivariate }) })
+  const wall = []
+  const cpu = []
+  for (let n = 0; n < nTrials; n++) {
     const t0 = performance.now()
+    const c0 = process.cpuUsage()
     const t = await study.ask()
     let s = 0
     for (let i = 0; i < d; i++) s += t.suggestFloat(`x${i}`, -5, 5) ** 2
     await study.tell(t, s)
-    times.push(performance.now() - t0)
+    const c = process.cpuUsage(c0)
+    cpu.push((c.user + c.system) / 1000)
+    wall.push(performance.now() - t0)
   }
-  const avg = (n) => times.slice(n - 50, n).reduce((x, y) => x + y) / 50
-  results.ms_per_trial[`d${d}`] = { n100: avg(100), n300: avg(300), n1000: avg(1000) }
-  console.log(`d=${d}: n=100 ${avg(100).toFixed(2)} ms, n=300 ${avg(300).toFixed(2)} ms, n=1000 ${avg(1000).toFixed(2)} ms`)
+  const window = (xs, n) => xs.slice(n - 50, n).reduce((a, b) => a + b) / 50
+  return Object.fromEntries(at.map((n) => [`n${n}`, { wall: window(wall, n), cpu: window(cpu, n) }]))
+}
+
+const histune = {}
+const loadBefore = loadavg()[0]
+for (const [mode, multivariate] of [['multivariate', true], ['univariate', false]]) {
+  for (const d of dims) {
+    histune[`${mode}_d${d}`] = await measure(d, multivariate)
+    const r = histune[`${mode}_d${d}`]
+    console.log(`histune ${mode} d=${d}: ` + at.map((n) => `n=${n} ${r[`n${n}`].wall.toFixed(2)} ms`).join(', '))
+  }
+}
+const optunaOut = execFileSync(join(root, '.venv', 'bin', 'python'),
+  [join(root, 'test', 'bench', 'study_tpe_overhead_optuna.py'), '--dims', dims.join(','), '--trials', String(nTrials), '--at', at.join(',')],
+  { encoding: 'utf8', maxBuffer: 1 << 24 })
+const optuna = JSON.parse(optunaOut.trim().split('\n').pop())
+const ratios = {}
+for (const [key, row] of Object.entries(histune)) {
+  ratios[key] = Object.fromEntries(at.map((n) => [`n${n}`, optuna.ms_per_trial[key][`n${n}`].wall / row[`n${n}`].wall]))
+  console.log(`optuna  ${key}: ` + at.map((n) => `n=${n} ${optuna.ms_per_trial[key][`n${n}`].wall.toFixed(2)} ms (${ratios[key][`n${n}`].toFixed(1)}×)`).join(', '))
+}
+const worst = Math.max(...Object.values(histune).map((r) => r[`n${at.at(-1)}`].wall))
+const results = {
+  benchmark: 'TPE ask+tell overhead, sphere, in-memory storage, ms per trial averaged over trials n−50…n',
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadavg_1min_before: loadBefore, loadavg_1min_after: loadavg()[0] },
+  histune: { sampler: 'TPESampler({ seed: 0, multivariate })', ms_per_trial: histune },
+  optuna: { version: optuna.optuna, sampler: 'TPESampler(seed=0, multivariate=...)', ms_per_trial: optuna.ms_per_trial },
+  ratios_optuna_over_histune_wall: ratios,
+  target: { ms_per_trial_at_n1000: 1, met: worst <= 1, worst_histune_ms_at_largest_n: worst },
 }
 const out = join(root, 'test', 'bench', 'results', 'study_tpe_overhead.json')
 mkdirSync(dirname(out), { recursive: true })
 writeFileSync(out, JSON.stringify(results, null, 2) + '\n')
+console.log(`wrote ${out}`)

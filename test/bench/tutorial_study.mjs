@@ -6,7 +6,7 @@
 //   node test/bench/tutorial_study.mjs [repeats]
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -18,6 +18,7 @@ const stats = (xs) => {
   return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1], n: s.length }
 }
 
+const loadBefore = loadavg()[0]
 const wall = []
 const inProcess = []
 let histuneBest
@@ -41,7 +42,7 @@ for (let i = 0; i < Math.min(repeats, 2); i++) {
 
 const result = {
   benchmark: 'tutorial study, 200 trials, TPE seed 42, maximise Z0 (integrated yields)',
-  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadavg_1min_before: loadBefore, loadavg_1min_after: loadavg()[0] },
   histune: { whole_process_s: stats(wall), in_process_s: stats(inProcess), best: histuneBest },
   reference: { tool: referenceBest.tool, in_process_s: stats(reference), best: referenceBest },
   ratios: {

@@ -26,21 +26,9 @@ export interface Sampler {
 
 /** Optuna's `IntersectionSearchSpace(include_pruned=True)`: params with one identical distribution in every finished trial. */
 export function intersectionSearchSpace(trials: readonly FrozenTrial[]): Record<string, Distribution> {
-  let space: Record<string, Distribution> | null = null
-  for (const t of trials) {
-    if (t.state !== 'COMPLETE' && t.state !== 'PRUNED') continue
-    if (space === null) {
-      space = { ...t.distributions }
-      continue
-    }
-    for (const name of Object.keys(space)) {
-      const d = t.distributions[name]
-      if (d === undefined || !sameDistribution(d, space[name]!)) delete space[name]
-    }
-  }
-  const out: Record<string, Distribution> = {}
-  for (const name of Object.keys(space ?? {}).sort()) out[name] = space![name]!
-  return out
+  const space = new IntersectionSearchSpace()
+  space.update(trials)
+  return space.current()
 }
 
 /**
@@ -49,20 +37,65 @@ export function intersectionSearchSpace(trials: readonly FrozenTrial[]): Record<
  * jointly. A param whose distribution changes between trials is left out.
  */
 export function groupDecomposedSearchSpace(trials: readonly FrozenTrial[]): Record<string, Distribution>[] {
-  let groups: Set<string>[] = []
-  const dists = new Map<string, Distribution | null>()
-  for (const t of trials) {
-    if (t.state !== 'COMPLETE' && t.state !== 'PRUNED') continue
+  const space = new GroupDecomposedSearchSpace()
+  space.update(trials)
+  return space.current()
+}
+
+/**
+ * A search space that only ever narrows as trials finish, so a sampler can keep one per study and
+ * feed it each finished trial once (finished trials never change), as Optuna's cached versions do.
+ */
+abstract class IncrementalSearchSpace<T> {
+  private readonly seen = new Set<number>()
+  /** Adds the COMPLETE and PRUNED trials not seen before. */
+  update(trials: readonly FrozenTrial[]): void {
+    for (const t of trials) {
+      if ((t.state !== 'COMPLETE' && t.state !== 'PRUNED') || this.seen.has(t.trialId)) continue
+      this.seen.add(t.trialId)
+      this.add(t)
+    }
+  }
+  protected abstract add(trial: FrozenTrial): void
+  abstract current(): T
+}
+
+export class IntersectionSearchSpace extends IncrementalSearchSpace<Record<string, Distribution>> {
+  private space: Record<string, Distribution> | null = null
+
+  protected add(t: FrozenTrial): void {
+    if (this.space === null) {
+      this.space = { ...t.distributions }
+      return
+    }
+    for (const name of Object.keys(this.space)) {
+      const d = t.distributions[name]
+      if (d === undefined || !sameDistribution(d, this.space[name]!)) delete this.space[name]
+    }
+  }
+
+  current(): Record<string, Distribution> {
+    const out: Record<string, Distribution> = {}
+    for (const name of Object.keys(this.space ?? {}).sort()) out[name] = this.space![name]!
+    return out
+  }
+}
+
+export class GroupDecomposedSearchSpace extends IncrementalSearchSpace<Record<string, Distribution>[]> {
+  private groups: Set<string>[] = []
+  private readonly dists = new Map<string, Distribution | null>()
+
+  protected add(t: FrozenTrial): void {
     const names = new Set(Object.keys(t.distributions))
     for (const n of names) {
       const d = t.distributions[n]!
-      const old = dists.get(n)
-      if (old === undefined) dists.set(n, d)
-      else if (old !== null && !sameDistribution(old, d)) dists.set(n, null)
+      const old = this.dists.get(n)
+      if (old === undefined) this.dists.set(n, d)
+      else if (old !== null && !sameDistribution(old, d)) this.dists.set(n, null)
     }
     const next: Set<string>[] = []
     const covered = new Set<string>()
-    for (const g of groups) {
+    for (const g of this.groups) {
       const inside = new Set([...g].filter((n) => names.has(n)))
       const outside = new Set([...g].filter((n) => !names.has(n)))
       if (inside.size > 0) next.push(inside)
@@ -71,18 +104,21 @@ export function groupDecomposedSearchSpace(trials: readonly FrozenTrial[]): Reco
     }
     const fresh = new Set([...names].filter((n) => !covered.has(n)))
     if (fresh.size > 0) next.push(fresh)
-    groups = next
+    this.groups = next
   }
-  return groups
-    .map((g) => {
-      const space: Record<string, Distribution> = {}
-      for (const n of [...g].sort()) {
-        const d = dists.get(n)
-        if (d !== null && d !== undefined && !d.single()) space[n] = d
-      }
-      return space
-    })
-    .filter((space) => Object.keys(space).length > 0)
+
+  current(): Record<string, Distribution>[] {
+    return this.groups
+      .map((g) => {
+        const space: Record<string, Distribution> = {}
+        for (const n of [...g].sort()) {
+          const d = this.dists.get(n)
+          if (d !== null && d !== undefined && !d.single()) space[n] = d
+        }
+        return space
+      })
+      .filter((space) => Object.keys(space).length > 0)
+  }
 }
 
 function sameDistribution(a: Distribution, b: Distribution): boolean {

@@ -1,11 +1,13 @@
 import { toExternal, toInternal, type Distribution, type ParamValue } from '../distributions.js'
 import type { FrozenTrial, StudyDirection, TrialState } from '../frozen-trial.js'
-import { constraintViolation, trialConstraints } from '../frozen-trial.js'
+import { constraintViolation } from '../frozen-trial.js'
 import { RandomState } from '../rng.js'
-import { groupDecomposedSearchSpace, intersectionSearchSpace, type Sampler, type StudyView } from './base.js'
+import { GroupDecomposedSearchSpace, IntersectionSearchSpace, type Sampler, type StudyView } from './base.js'
 import { lossVector, nonDominationRanks, selectByHypervolume } from './multi-objective.js'
 import { RandomSampler } from './random.js'
 import { ParzenEstimator, type ParzenOptions } from './tpe/parzen.js'
+import { Arena, type Allocator } from './tpe/arena.js'
+import { SortedColumn, type SubsetOrder } from './tpe/sorted-column.js'
 import { lastStep } from '../pruners/base.js'
 
 /** Optuna's `default_gamma`: min(⌈0.1 n⌉, 25). */
@@ -17,7 +19,12 @@ export const linearGamma = (n: number): number => Math.ceil(0.15 * n)
 
 /** Optuna's `default_weights`: a linear ramp down-weighting all but the 25 most recent trials. */
 export function defaultWeights(n: number): Float64Array {
-  const w = new Float64Array(n).fill(1)
+  return defaultWeightsInto(new Float64Array(n))
+}
+
+function defaultWeightsInto(w: Float64Array): Float64Array {
+  const n = w.length
+  w.fill(1)
   if (n >= 25) {
     const ramp = n - 25
     for (let i = 0; i < ramp; i++) w[i] = ramp === 1 ? 1 / n : 1 / n + ((1 - 1 / n) * i) / (ramp - 1)
@@ -52,6 +59,65 @@ export interface TPESamplerOptions {
    * `group=True`), instead of falling back to univariate sampling for conditional params.
    */
   group?: boolean
+  /**
+   * Which trials a param that only some trials have (a conditional param) learns from: 'active' =
+   * a good/bad split of the trials where it is active, so each branch of a conditional space is
+   * optimised on its own terms; 'all' = Optuna's: split all trials, then drop those without it.
+   */
+  conditionalSplit?: 'active' | 'all'
+}
+
+/** One side of the split: its trials (by number), their kernel weights, and each trial's index by number. */
+interface TrialSubset {
+  trials: FrozenTrial[]
+  weights: Float64Array
+  priorWeight: number | undefined
+  /** member[trial number] = index in `trials`, −1 if not in it. */
+  member: Int32Array
+}
+
+/** A split of `trials` (kept while the next ask's trials are the same ones). */
+interface Split {
+  directions: readonly StudyDirection[]
+  cfg: string
+  trials: FrozenTrial[]
+  /** The trials' states when split. */
+  states: TrialState[]
+  below: FrozenTrial[]
+  above: FrozenTrial[]
+  threshold: number
+}
+
+interface GoodAndBad {
+  split: Split
+  below: TrialSubset
+  above: TrialSubset
+}
+
+function subset(trials: FrozenTrial[], weights: Float64Array, priorWeight: number | undefined, arena: Arena): TrialSubset {
+  let maxNumber = -1
+  for (const t of trials) maxNumber = Math.max(maxNumber, t.number)
+  const member = arena.i32(maxNumber + 1).fill(-1)
+  trials.forEach((t, i) => (member[t.number] = i))
+  return { trials, weights, priorWeight, member }
+}
+
+function sameTrials(a: readonly FrozenTrial[], b: readonly FrozenTrial[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** What a sampler keeps about one study between asks: everything here only grows as trials arrive. */
+interface StudyCache {
+  studyName: string
+  /** The trial list the spaces were last brought up to date with (a study view hands out one per ask). */
+  snapshot: readonly FrozenTrial[] | null
+  nFinished: number
+  intersection: IntersectionSearchSpace
+  groups: GroupDecomposedSearchSpace
+  /** Sorted observed values per numerical param (keyed by name and log flag). */
+  columns: Map<string, SortedColumn>
 }
 
 /**
@@ -59,8 +125,9 @@ export interface TPESamplerOptions {
  * bandwidth and magic clip, TPE's categorical kernel, constant liar; MOTPE with several objectives).
  *
  * Defaults: for one objective, the settings Watanabe (arXiv 2304.11127) recommends after his
- * ablation (multivariate, γ = ⌈0.15 n⌉, EI weights, minimum bandwidth 3 % of the range), which beat
- * Optuna 5's defaults on every function of test/bench/study_tpe.mjs; `TPESampler.optunaOptions()`
+ * ablation (multivariate, γ = ⌈0.15 n⌉, EI weights, minimum bandwidth 3 % of the range) and the
+ * 'active' split of conditional params, which are never worse than Optuna 5's defaults and better
+ * on most functions of test/bench/study_tpe.mjs (see main/study/DESIGN.md); `TPESampler.optunaOptions()`
  * gives Optuna 5's own defaults (γ = min(⌈0.1 n⌉, 25), recency weights, minimum bandwidth
  * range/(n+2)). With several objectives the defaults are Optuna 5's (univariate, γ = ⌈0.1 n⌉,
  * uniform weights of the good trials, chosen by non-domination rank and hypervolume).
@@ -74,6 +141,13 @@ export class TPESampler implements Sampler {
   private readonly weights: (n: number) => Float64Array
   private readonly multivariate: boolean | undefined
   readonly constantLiar: boolean
+  private cache: StudyCache | undefined
+  private lastSplit: Split | undefined
+  private lastSets: GoodAndBad | undefined
+  /** The arrays of `lastSets` and of the split that made them; rewound when the sets are remade. */
+  private readonly setsArena = new Arena()
+  /** The estimators' arrays; rewound at each build, so they live until the next one. */
+  private readonly arena = new Arena()
 
   constructor(options: TPESamplerOptions = {}) {
     this.rng = new RandomState(options.seed)
@@ -81,7 +155,7 @@ export class TPESampler implements Sampler {
     this.nStartupTrials = options.nStartupTrials ?? 10
     this.nEiCandidates = options.nEiCandidates ?? 24
     this.options = { ...options }
-    this.weights = options.weights ?? defaultWeights
+    this.weights = options.weights ?? ((n) => defaultWeightsInto(this.setsArena.f64(n)))
     this.multivariate = options.multivariate
     this.constantLiar = options.constantLiar ?? true
     if (options.priorWeight !== undefined && !(options.priorWeight > 0)) {
@@ -97,7 +171,7 @@ export class TPESampler implements Sampler {
 
   /** Optuna 5's TPESampler defaults (multivariate for one objective, constant liar). */
   static optunaOptions(): TPESamplerOptions {
-    return { weightStrategy: 'optuna', minBandwidthFactor: 0.01, bandwidthExponent: 1 }
+    return { weightStrategy: 'optuna', minBandwidthFactor: 0.01, bandwidthExponent: 1, conditionalSplit: 'all' }
   }
 
   /** Watanabe's recommended settings (the single-objective defaults here), spelled out. */
@@ -106,10 +180,12 @@ export class TPESampler implements Sampler {
   }
 
   /** Effective settings: tuned defaults for one objective, Optuna 5's for several. */
-  private config(multiObjective: boolean): { gamma: (n: number) => number; ei: boolean; parzen: ParzenOptions } {
+  private config(multiObjective: boolean): { key: string; gamma: (n: number) => number; ei: boolean; activeSplit: boolean; parzen: ParzenOptions } {
     const o = this.options
     const ei = !multiObjective && (o.weightStrategy ?? 'ei') === 'ei'
     return {
+      key: multiObjective ? 'multi' : 'single',
+      activeSplit: (o.conditionalSplit ?? (multiObjective ? 'all' : 'active')) === 'active',
       gamma: o.gamma ?? (multiObjective ? defaultGammaMultiObjective : ei ? linearGamma : defaultGamma),
       ei,
       parzen: {
@@ -128,9 +204,9 @@ export class TPESampler implements Sampler {
 
   inferRelativeSearchSpace(study: StudyView): Record<string, Distribution> {
     if (!this.isMultivariate(study)) return {}
-    const finished = study.getTrials(['COMPLETE', 'PRUNED'])
-    if (this.options.group === true) return Object.assign({}, ...groupDecomposedSearchSpace(finished)) as Record<string, Distribution>
-    const space = intersectionSearchSpace(finished)
+    const cache = this.studyCache(study)
+    if (this.options.group === true) return Object.assign({}, ...cache.groups.current()) as Record<string, Distribution>
+    const space = cache.intersection.current()
     for (const [name, d] of Object.entries(space)) if (d.single()) delete space[name]
     return space
   }
@@ -140,7 +216,7 @@ export class TPESampler implements Sampler {
     if (this.nFinished(study) < this.nStartupTrials) return {}
     if (this.options.group !== true) return this.sample(study, trial, searchSpace)
     const out: Record<string, ParamValue> = {}
-    for (const group of groupDecomposedSearchSpace(study.getTrials(['COMPLETE', 'PRUNED']))) {
+    for (const group of this.studyCache(study).groups.current()) {
       const sub: Record<string, Distribution> = {}
       for (const name of Object.keys(group)) if (name in searchSpace) sub[name] = searchSpace[name]!
       if (Object.keys(sub).length > 0) Object.assign(out, this.sample(study, trial, sub))
@@ -156,25 +232,102 @@ export class TPESampler implements Sampler {
   }
 
   private nFinished(study: StudyView): number {
-    return study.getTrials(['COMPLETE', 'PRUNED']).length
+    return this.studyCache(study).nFinished
+  }
+
+  /** The search spaces and sorted columns of `study`, brought up to date with its finished trials. */
+  private studyCache(study: StudyView): StudyCache {
+    if (this.cache?.studyName !== study.studyName) {
+      this.cache = {
+        studyName: study.studyName,
+        snapshot: null,
+        nFinished: 0,
+        intersection: new IntersectionSearchSpace(),
+        groups: new GroupDecomposedSearchSpace(),
+        columns: new Map(),
+      }
+    }
+    const all = study.getTrials()
+    if (all !== this.cache.snapshot) {
+      const finished = study.getTrials(['COMPLETE', 'PRUNED'])
+      this.cache.snapshot = all
+      this.cache.nFinished = finished.length
+      this.cache.intersection.update(finished)
+      this.cache.groups.update(finished)
+    }
+    return this.cache
   }
 
   /** l(x) from the good trials and g(x) from the bad ones, over `space`. */
   private estimators(study: StudyView, trial: FrozenTrial, space: Record<string, Distribution>): { l: ParzenEstimator; g: ParzenEstimator } {
-    const states: TrialState[] = this.constantLiar ? ['COMPLETE', 'PRUNED', 'RUNNING'] : ['COMPLETE', 'PRUNED']
-    const trials = study.getTrials(states).filter((t) => t.trialId !== trial.trialId)
-    const cfg = this.config(study.directions.length > 1)
-    const split = this.split(study.directions, trials, cfg.gamma)
     const names = Object.keys(space)
-    const below = split.below.filter((t) => names.every((n) => n in t.params))
-    const above = split.above.filter((t) => names.every((n) => n in t.params))
-
-    const belowWeights = this.belowWeights(study.directions, below, split.threshold, cfg.ei)
-    const priorBelow = cfg.ei && belowWeights.length > 0 ? mean(belowWeights) : undefined
-    return {
-      l: new ParzenEstimator(space, observations(space, below), belowWeights, cfg.parzen, priorBelow),
-      g: new ParzenEstimator(space, observations(space, above), this.weights(above.length), cfg.parzen),
+    const active = (t: FrozenTrial) => names.every((n) => n in t.params)
+    const cfg = this.config(study.directions.length > 1)
+    // The finished trials, and the running ones as bad trials if lying; only those with `space` for 'active'.
+    const trials: FrozenTrial[] = []
+    for (const t of study.getTrials()) {
+      const use = t.state === 'COMPLETE' || t.state === 'PRUNED' || (this.constantLiar && t.state === 'RUNNING')
+      if (use && t.trialId !== trial.trialId && (!cfg.activeSplit || active(t))) trials.push(t)
     }
+    const sets = this.goodAndBad(study.directions, trials, cfg, active)
+    const columns = this.columns(study, space, trials)
+    const a = this.arena
+    a.rewind()
+    const { below, above } = sets
+    return {
+      l: new ParzenEstimator(space, observations(space, below.trials, a), below.weights, cfg.parzen, below.priorWeight, subsetOrders(columns, below, a), a),
+      g: new ParzenEstimator(space, observations(space, above.trials, a), above.weights, cfg.parzen, undefined, subsetOrders(columns, above, a), a),
+    }
+  }
+
+  /**
+   * The good and bad sets with their kernel weights. In one ask every param that all these trials
+   * have gets the same sets (univariate sampling asks once per param), so the last ones are kept.
+   */
+  private goodAndBad(
+    directions: readonly StudyDirection[],
+    trials: FrozenTrial[],
+    cfg: ReturnType<TPESampler['config']>,
+    active: (t: FrozenTrial) => boolean,
+  ): GoodAndBad {
+    let split = this.lastSplit
+    // A trial told meanwhile is the same object in a new state (the study updates its live trials in place).
+    if (split === undefined || split.directions !== directions || split.cfg !== cfg.key || !sameTrials(split.trials, trials) ||
+      split.states.some((state, i) => trials[i]!.state !== state)) {
+      this.lastSplit = this.lastSets = undefined
+      this.setsArena.rewind()
+      split = { directions, cfg: cfg.key, trials, states: trials.map((t) => t.state), ...this.split(directions, trials, cfg.gamma) }
+      this.lastSplit = split
+    }
+    // Optuna's way ('all'): the split of all trials, less those without this space's params.
+    const below = cfg.activeSplit ? split.below : split.below.filter(active)
+    const above = cfg.activeSplit ? split.above : split.above.filter(active)
+    const last = this.lastSets
+    if (last !== undefined && last.split === split && sameTrials(last.below.trials, below) && sameTrials(last.above.trials, above)) return last
+    if (last !== undefined) this.setsArena.rewind()
+    const belowWeights = this.belowWeights(directions, below, split.threshold, cfg.ei)
+    const sets: GoodAndBad = {
+      split,
+      below: subset(below, belowWeights, cfg.ei && belowWeights.length > 0 ? mean(belowWeights) : undefined, this.setsArena),
+      above: subset(above, this.weights(above.length), undefined, this.setsArena),
+    }
+    this.lastSets = sets
+    return sets
+  }
+
+  /** The sorted column of each numerical param of `space`, holding at least `trials`' values. */
+  private columns(study: StudyView, space: Record<string, Distribution>, trials: readonly FrozenTrial[]): Map<string, SortedColumn> {
+    const cache = this.studyCache(study)
+    const out = new Map<string, SortedColumn>()
+    for (const [name, dist] of Object.entries(space)) {
+      if (dist.kind === 'categorical') continue
+      const key = `${dist.log ? 'log' : 'lin'}:${name}`
+      let column = cache.columns.get(key)
+      if (column === undefined) cache.columns.set(key, (column = new SortedColumn(name, dist.log)))
+      column.sync(trials)
+      out.set(name, column)
+    }
+    return out
   }
 
   private sample(study: StudyView, trial: FrozenTrial, space: Record<string, Distribution>): Record<string, ParamValue> {
@@ -207,11 +360,11 @@ export class TPESampler implements Sampler {
   }
 
   private belowWeights(directions: readonly StudyDirection[], below: FrozenTrial[], threshold: number, ei: boolean): Float64Array {
-    if (directions.length > 1) return new Float64Array(below.length).fill(1)
+    if (directions.length > 1) return this.setsArena.f64(below.length).fill(1)
     if (ei && Number.isFinite(threshold)) {
-      return Float64Array.from(below, (t) =>
-        t.state === 'COMPLETE' ? Math.max(1e-12, threshold - lossVector(t, directions)[0]!) : 1e-12,
-      )
+      const w = this.setsArena.f64(below.length)
+      below.forEach((t, i) => (w[i] = t.state === 'COMPLETE' ? Math.max(1e-12, threshold - lossVector(t, directions)[0]!) : 1e-12))
+      return w
     }
     return this.weights(below.length)
   }
@@ -223,25 +376,25 @@ export class TPESampler implements Sampler {
     gamma: (n: number) => number,
   ): { below: FrozenTrial[]; above: FrozenTrial[]; threshold: number } {
     const running: FrozenTrial[] = []
-    const infeasible: FrozenTrial[] = []
+    const infeasible: { t: FrozenTrial; violation: number }[] = []
     const complete: FrozenTrial[] = []
     const pruned: FrozenTrial[] = []
     for (const t of trials) {
-      if (t.state === 'RUNNING') running.push(t)
-      else if (trialConstraints(t) !== null && constraintViolation(t) > 0) infeasible.push(t)
+      if (t.state === 'RUNNING') {
+        running.push(t)
+        continue
+      }
+      const violation = finishedViolation(t)
+      if (violation > 0) infeasible.push({ t, violation })
       else if (t.state === 'COMPLETE') complete.push(t)
       else pruned.push(t)
     }
     const n = trials.length - running.length
     let quota = Math.min(gamma(n), n)
 
-    const goodComplete = this.bestComplete(directions, complete, Math.min(quota, complete.length))
+    const { good: goodComplete, threshold } = this.bestComplete(directions, complete, Math.min(quota, complete.length))
     quota -= goodComplete.length
     const goodSet = new Set(goodComplete)
-    let threshold = Infinity
-    if (directions.length === 1) {
-      for (const t of complete) if (!goodSet.has(t)) threshold = Math.min(threshold, lossVector(t, directions)[0]!)
-    }
 
     const sign = directions[0] === 'maximize' ? -1 : 1
     const prunedKey = (t: FrozenTrial): [number, number] => {
@@ -250,32 +403,51 @@ export class TPESampler implements Sampler {
       const v = sign * t.intermediateValues.get(step)!
       return [-step, Number.isNaN(v) ? Infinity : v]
     }
-    const prunedSorted = [...pruned].sort((a, b) => {
-      const ka = prunedKey(a)
-      const kb = prunedKey(b)
-      return ka[0] - kb[0] || ka[1] - kb[1]
-    })
-    for (const t of prunedSorted.slice(0, quota)) goodSet.add(t)
-    quota -= Math.min(quota, prunedSorted.length)
-    const infeasibleSorted = [...infeasible].sort((a, b) => constraintViolation(a) - constraintViolation(b))
-    for (const t of infeasibleSorted.slice(0, quota)) goodSet.add(t)
+    if (quota > 0 && pruned.length > 0) {
+      const prunedSorted = pruned.map((t) => ({ t, key: prunedKey(t) })).sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1])
+      for (const { t } of prunedSorted.slice(0, quota)) goodSet.add(t)
+    }
+    quota -= Math.min(quota, pruned.length)
+    if (quota > 0 && infeasible.length > 0) {
+      const infeasibleSorted = [...infeasible].sort((a, b) => a.violation - b.violation)
+      for (const { t } of infeasibleSorted.slice(0, quota)) goodSet.add(t)
+    }
 
     const byNumber = (a: FrozenTrial, b: FrozenTrial) => a.number - b.number
-    const below = trials.filter((t) => goodSet.has(t)).sort(byNumber)
-    const above = trials.filter((t) => !goodSet.has(t)).sort(byNumber)
-    return { below, above, threshold }
+    const below: FrozenTrial[] = []
+    const above: FrozenTrial[] = []
+    for (const t of trials) (goodSet.has(t) ? below : above).push(t)
+    return { below: below.sort(byNumber), above: above.sort(byNumber), threshold }
   }
 
-  private bestComplete(directions: readonly StudyDirection[], complete: FrozenTrial[], k: number): FrozenTrial[] {
-    if (k <= 0) return []
-    const losses = complete.map((t) => lossVector(t, directions))
+  /**
+   * The k best complete trials (ties to the lower number) and, for one objective, the best loss
+   * among the rest (the EI weights' threshold).
+   */
+  private bestComplete(directions: readonly StudyDirection[], complete: FrozenTrial[], k: number): { good: FrozenTrial[]; threshold: number } {
     if (directions.length === 1) {
-      return complete
-        .map((t, i) => ({ t, loss: losses[i]![0]! }))
-        .sort((a, b) => a.loss - b.loss || a.t.number - b.t.number)
-        .slice(0, k)
-        .map((x) => x.t)
+      const sign = directions[0] === 'maximize' ? -1 : 1
+      const losses = this.setsArena.f64(complete.length)
+      for (let i = 0; i < complete.length; i++) losses[i] = sign * complete[i]!.values![0]!
+      const sorted = this.setsArena.f64(complete.length)
+      sorted.set(losses)
+      sorted.sort()
+      const threshold = k < complete.length ? sorted[k]! : Infinity
+      if (k <= 0) return { good: [], threshold }
+      // Everything strictly below the k-th smallest loss, then its ties by trial number.
+      const cutoff = sorted[k - 1]!
+      const good: FrozenTrial[] = []
+      const ties: FrozenTrial[] = []
+      for (let i = 0; i < complete.length; i++) {
+        if (losses[i]! < cutoff) good.push(complete[i]!)
+        else if (losses[i] === cutoff) ties.push(complete[i]!)
+      }
+      ties.sort((a, b) => a.number - b.number)
+      for (const t of ties) if (good.length < k) good.push(t)
+      return { good, threshold }
     }
+    if (k <= 0) return { good: [], threshold: Infinity }
+    const losses = complete.map((t) => lossVector(t, directions))
     // MOTPE: whole non-domination fronts while they fit, then hypervolume subset selection on the next.
     const ranks = nonDominationRanks(losses)
     const chosen: FrozenTrial[] = []
@@ -298,14 +470,37 @@ export class TPESampler implements Sampler {
         : front.slice(0, k - chosen.length).map((_, j) => j)
       for (const j of picked) chosen.push(complete[front[j]!]!)
     }
-    return chosen
+    return { good: chosen, threshold: Infinity }
   }
 }
 
-function observations(space: Record<string, Distribution>, trials: FrozenTrial[]): Record<string, Float64Array> {
+const violations = new WeakMap<FrozenTrial, number>()
+
+/** A finished trial's total constraint violation (it never changes, so it is worked out once). */
+function finishedViolation(t: FrozenTrial): number {
+  let v = violations.get(t)
+  if (v === undefined) violations.set(t, (v = constraintViolation(t)))
+  return v
+}
+
+/** Each numerical param's order over a subset (listed by trial number) from its sorted column. */
+function subsetOrders(columns: Map<string, SortedColumn>, subset: TrialSubset, alloc: Allocator): Record<string, SubsetOrder> {
+  const out: Record<string, SubsetOrder> = {}
+  for (const [name, column] of columns) out[name] = column.order(subset.member, subset.trials.length, alloc)
+  return out
+}
+
+/** Internal values of the categorical params (the numerical ones come from their sorted columns). */
+function observations(space: Record<string, Distribution>, trials: FrozenTrial[], alloc: Allocator): Record<string, Float64Array> {
   const out: Record<string, Float64Array> = {}
   for (const [name, dist] of Object.entries(space)) {
-    out[name] = Float64Array.from(trials, (t) => toInternal(dist, t.params[name]!))
+    if (dist.kind !== 'categorical') continue
+    const xs = alloc.f64(trials.length)
+    for (let i = 0; i < trials.length; i++) {
+      const v = trials[i]!.params[name]!
+      xs[i] = toInternal(dist, v)
+    }
+    out[name] = xs
   }
   return out
 }

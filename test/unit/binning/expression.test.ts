@@ -37,6 +37,17 @@ describe('density expressions', () => {
     expect(compileExpression('t + 1', 't')(2)).toBe(3)
   })
 
+  it('evaluates the same operations in the same order as the formula written in JavaScript', () => {
+    const signal = compileExpression('50 * exp(-(x - 0.5)^2 / (2 * 0.08^2)) + min(x, 0.3, 1/x) - -erf(x)')
+    for (const x of [0, 0.1, 0.37, 0.5, 0.93, 1, -2.5]) {
+      const expected = 50 * Math.exp(-Math.pow(x - 0.5, 2) / (2 * Math.pow(0.08, 2))) + Math.min(x, 0.3, 1 / x) - -erf(x)
+      expect(signal(x)).toBe(expected)
+    }
+    expect(compileExpression('1e999 - x')(1)).toBe(Infinity)
+    expect(compileExpression('-1e999 * x')(2)).toBe(-Infinity)
+    expect(compileExpression('x^0.5')(-1)).toBeNaN()
+  })
+
   it('computes erf to double precision (values from Python math.erf)', () => {
     const reference: [number, number][] = [
       [0.5, 0.5204998778130465],

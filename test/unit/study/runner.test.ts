@@ -108,7 +108,7 @@ describe('StudyRunner', () => {
     const timed = await Study.create({ sampler: new TPESampler({ seed: 0 }) })
     const t0 = Date.now()
     await new StudyRunner(timed, async (t) => (await sleep(10), t.suggestFloat('x', 0, 1)), { timeout: 0.1 }).run()
-    expect(Date.now() - t0).toBeLessThan(1000)
+    expect(Date.now() - t0).toBeLessThan(5000) // without the timeout it would never end; the bound allows a loaded machine
     expect((await timed.getTrials()).length).toBeGreaterThan(2)
   })
 

@@ -1,7 +1,9 @@
 import { CategoricalDistribution, type Distribution, type NumericalDistribution } from '../../distributions.js'
 import type { RandomState } from '../../rng.js'
 import { fromTransformed, transformedBounds } from '../transform.js'
-import { logGaussMass, logNormalPdf, truncnormPpf } from './normal.js'
+import { logGaussMass, truncnormPpf } from './normal.js'
+import { heapAllocator, type Allocator } from './arena.js'
+import type { SubsetOrder } from './sorted-column.js'
 
 export interface ParzenOptions {
   priorWeight: number
@@ -28,10 +30,33 @@ interface CategoricalKernels {
   dist: CategoricalDistribution
   /** probs[k·C + c] */
   probs: Float64Array
+  logProbs: Float64Array
   nChoices: number
 }
 
 type Kernels = NumericalKernels | CategoricalKernels
+
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI)
+/** Φ(−10) ≈ 7.6e−24: a kernel this many sigmas inside both bounds has log mass 0 to double precision. */
+const INTERIOR_Z = 10
+/**
+ * Kernels whose log density falls this far below the best one at a point add less than e^−50 to
+ * the mixture, so they are left out of the sum (and stop being evaluated as soon as they fall so far).
+ */
+const NEGLIGIBLE = 50
+
+/** The continuous dims in kernel-major layout, for evaluating one kernel's product density in one pass. */
+interface ContinuousBlock {
+  /** Index of each continuous dim in `names`. */
+  dims: number[]
+  log: boolean[]
+  /** mus[k·c + j] */
+  mus: Float64Array
+  /** 1/(2σ²), same layout. */
+  halfPrecision: Float64Array
+  /** Σ_j log(σ √(2π) · mass over the bounds), per kernel. */
+  logNorm: Float64Array
+}
 
 /**
  * A mixture of product kernels: one kernel per observation plus a prior kernel, sharing the kernel
@@ -43,6 +68,7 @@ export class ParzenEstimator {
   readonly logWeights: Float64Array
   private readonly weights: Float64Array
   private readonly kernels: Kernels[]
+  private readonly continuous: ContinuousBlock
 
   constructor(
     space: Record<string, Distribution>,
@@ -50,32 +76,41 @@ export class ParzenEstimator {
     obsWeights: ArrayLike<number>,
     options: ParzenOptions,
     priorWeightOverride?: number,
+    /** The sorted order of each numerical param's observations, when the caller keeps it (see SortedColumn). */
+    orders?: Record<string, SubsetOrder>,
+    /** Where the kernels' arrays come from; an arena's views must not outlive its next rewind. */
+    private readonly alloc: Allocator = heapAllocator,
   ) {
     this.names = Object.keys(space)
     const nObs = obsWeights.length
     const nKernels = nObs + 1
-    this.weights = new Float64Array(nKernels)
+    this.weights = alloc.f64(nKernels)
     let total = 0
     for (let i = 0; i < nObs; i++) total += this.weights[i] = obsWeights[i]!
     total += this.weights[nObs] = priorWeightOverride ?? options.priorWeight
-    this.logWeights = new Float64Array(nKernels)
+    this.logWeights = alloc.f64(nKernels)
     for (let k = 0; k < nKernels; k++) {
       this.weights[k]! /= total
       this.logWeights[k] = Math.log(this.weights[k]!)
     }
     this.kernels = this.names.map((name) => {
       const dist = space[name]!
-      const obs = observations[name] ?? new Float64Array(0)
+      const obs = observations[name]
+      const order = orders?.[name]
+      if (obs === undefined && (order === undefined || dist instanceof CategoricalDistribution) && nObs > 0) {
+        throw new Error(`No observations of ${name}`)
+      }
       return dist instanceof CategoricalDistribution
-        ? categoricalKernels(dist, obs, options)
-        : numericalKernels(dist, obs, options)
+        ? categoricalKernels(dist, obs ?? new Float64Array(0), options, alloc)
+        : numericalKernels(dist, obs, nObs, options, alloc, order)
     })
+    this.continuous = continuousBlock(this.kernels, nKernels, alloc)
   }
 
   /** Draws `n` points; each picks one kernel and samples every dimension from it. */
   sample(rng: RandomState, n: number): Record<string, Float64Array> {
     const out: Record<string, Float64Array> = {}
-    for (const name of this.names) out[name] = new Float64Array(n)
+    for (const name of this.names) out[name] = this.alloc.f64(n)
     for (let i = 0; i < n; i++) {
       const k = rng.choice(this.weights)
       for (let d = 0; d < this.kernels.length; d++) {
@@ -86,55 +121,137 @@ export class ParzenEstimator {
     return out
   }
 
-  /** log density (mass for discrete dims) of each point under the mixture. */
+  /**
+   * log density (mass for discrete dims) of each point under the mixture. Point by point, each
+   * kernel's log term is summed over the continuous dims, then the categorical, then the discrete
+   * ones; every term is ≤ 0 once the kernel's normalisation is taken out first, so a kernel is
+   * dropped as soon as its partial sum falls NEGLIGIBLE below the best kernel so far (it could
+   * only add less than e^−50 of the mixture), which skips most of the work far from a point.
+   */
   logPdf(points: Record<string, Float64Array>): Float64Array {
     const n = points[this.names[0]!]?.length ?? 0
     const nKernels = this.logWeights.length
-    const acc = new Float64Array(nKernels * n)
-    for (let k = 0; k < nKernels; k++) acc.fill(this.logWeights[k]!, k * n, (k + 1) * n)
-    for (let d = 0; d < this.kernels.length; d++) {
-      const kern = this.kernels[d]!
+    const { dims, log, mus, halfPrecision, logNorm } = this.continuous
+    const c = dims.length
+    const columns = dims.map((d) => points[this.names[d]!]!)
+    const categorical: { logProbs: Float64Array; nChoices: number; xs: Float64Array }[] = []
+    const discrete: { kern: NumericalKernels; xs: Float64Array; cells: Map<number, Float64Array>; row: Float64Array }[] = []
+    this.kernels.forEach((kern, d) => {
       const xs = points[this.names[d]!]!
-      if (kern.kind === 'categorical') {
-        for (let k = 0; k < nKernels; k++) {
-          for (let i = 0; i < n; i++) acc[k * n + i]! += Math.log(kern.probs[k * kern.nChoices + xs[i]!]!)
-        }
-      } else {
-        addNumericalLogPdf(kern, xs, acc, n)
-      }
-    }
-    const out = new Float64Array(n)
+      if (kern.kind === 'categorical') categorical.push({ logProbs: kern.logProbs, nChoices: kern.nChoices, xs })
+      else if (kern.dist.step !== null) discrete.push({ kern, xs, cells: new Map(), row: new Float64Array(0) })
+    })
+    const x = this.alloc.f64(c)
+    const acc = this.alloc.f64(nKernels)
+    const out = this.alloc.f64(n)
+    const logWeights = this.logWeights
+    const hasOther = categorical.length > 0 || discrete.length > 0
     for (let i = 0; i < n; i++) {
-      let m = -Infinity
-      for (let k = 0; k < nKernels; k++) m = Math.max(m, acc[k * n + i]!)
-      if (m === -Infinity) {
+      for (let j = 0; j < c; j++) x[j] = log[j] ? Math.log(columns[j]![i]!) : columns[j]![i]!
+      // Each distinct value of a discrete dim has one row of cell masses, filled as kernels need them.
+      for (const dim of discrete) {
+        const v = dim.xs[i]!
+        let row = dim.cells.get(v)
+        if (row === undefined) dim.cells.set(v, (row = this.alloc.f64(nKernels).fill(NaN)))
+        dim.row = row
+      }
+      let best = -Infinity
+      kernels: for (let k = 0; k < nKernels; k++) {
+        const floor = best - NEGLIGIBLE
+        let s = logWeights[k]! - logNorm[k]!
+        for (let j = 0, p = k * c; j < c; j++, p++) {
+          const z = x[j]! - mus[p]!
+          s -= halfPrecision[p]! * z * z
+          if (s < floor) {
+            acc[k] = s
+            continue kernels
+          }
+        }
+        if (hasOther) {
+          for (const { logProbs, nChoices, xs } of categorical) s += logProbs[k * nChoices + xs[i]!]!
+          for (const dim of discrete) {
+            if (s < floor) break
+            let m = dim.row[k]!
+            if (Number.isNaN(m)) dim.row[k] = m = cellLogMass(dim.kern, dim.xs[i]!, k)
+            s += m
+          }
+        }
+        acc[k] = s
+        if (s > best) best = s
+      }
+      if (best === -Infinity) {
         out[i] = -Infinity
         continue
       }
-      let s = 0
-      for (let k = 0; k < nKernels; k++) s += Math.exp(acc[k * n + i]! - m)
-      out[i] = m + Math.log(s)
+      let sum = 0
+      const floor = best - NEGLIGIBLE
+      for (let k = 0; k < nKernels; k++) {
+        const a = acc[k]!
+        if (a >= floor) sum += Math.exp(a - best)
+      }
+      out[i] = best + Math.log(sum)
     }
     return out
   }
 }
 
-function numericalKernels(dist: NumericalDistribution, internalObs: Float64Array, options: ParzenOptions): NumericalKernels {
+/**
+ * The ascending order of `values`, ties kept in their original order (a stable argsort, inverted),
+ * from a native typed-array sort and binary searches.
+ */
+function sortOrder(values: Float64Array, alloc: Allocator): SubsetOrder {
+  const n = values.length
+  const sorted = alloc.f64(n)
+  sorted.set(values)
+  sorted.sort()
+  const ranks = alloc.u32(n)
+  const taken = alloc.u32(n).fill(0)
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!
+    let lo = 0
+    let hi = n
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (sorted[mid]! < v) lo = mid + 1
+      else hi = mid
+    }
+    ranks[i] = lo + taken[lo]!++
+  }
+  return { sorted, ranks }
+}
+
+/** Kernels of n observations: their internal values, or their order alone (which holds the transformed values). */
+function numericalKernels(
+  dist: NumericalDistribution,
+  internalObs: Float64Array | undefined,
+  n: number,
+  options: ParzenOptions,
+  alloc: Allocator,
+  order?: SubsetOrder,
+): NumericalKernels {
   const [low, high] = transformedBounds(dist)
-  const n = internalObs.length
-  const mus = new Float64Array(n + 1)
-  const sigmas = new Float64Array(n + 1)
-  for (let i = 0; i < n; i++) mus[i] = dist.log ? Math.log(internalObs[i]!) : internalObs[i]!
+  const mus = alloc.f64(n + 1)
+  const sigmas = alloc.f64(n + 1)
+  if (order !== undefined) {
+    for (let i = 0; i < n; i++) mus[i] = order.sorted[order.ranks[i]!]!
+  } else {
+    for (let i = 0; i < n; i++) mus[i] = dist.log ? Math.log(internalObs![i]!) : internalObs![i]!
+  }
   if (n > 0) {
     // Hyperopt's neighbour rule: each kernel is as wide as the larger gap to its sorted neighbours.
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => mus[a]! - mus[b]!)
-    const ext = [low, ...order.map((i) => mus[i]!), high]
-    for (let j = 0; j < n; j++) {
-      sigmas[order[j]!] = Math.max(ext[j + 1]! - ext[j]!, ext[j + 2]! - ext[j + 1]!)
+    const { sorted, ranks } = order ?? sortOrder(mus.subarray(0, n), alloc)
+    for (let i = 0; i < n; i++) {
+      const j = ranks[i]!
+      const x = sorted[j]!
+      const below = j === 0 ? low : sorted[j - 1]!
+      const above = j === n - 1 ? high : sorted[j + 1]!
+      sigmas[i] = Math.max(x - below, above - x)
     }
-    if (!options.considerEndpoints && ext.length >= 4) {
-      sigmas[order[0]!] = ext[2]! - ext[1]!
-      sigmas[order[n - 1]!] = ext[ext.length - 2]! - ext[ext.length - 3]!
+    if (!options.considerEndpoints && n >= 2) {
+      for (let i = 0; i < n; i++) {
+        if (ranks[i] === 0) sigmas[i] = sorted[1]! - sorted[0]!
+        else if (ranks[i] === n - 1) sigmas[i] = sorted[n - 1]! - sorted[n - 2]!
+      }
     }
   }
   mus[n] = 0.5 * (low + high)
@@ -143,25 +260,29 @@ function numericalKernels(dist: NumericalDistribution, internalObs: Float64Array
   const minSigma = options.considerMagicClip
     ? (high - low) * Math.max(options.minBandwidthFactor, 1 / Math.pow(n + 2, options.bandwidthExponent))
     : 1e-12
-  const logNorm = new Float64Array(n + 1)
+  const logNorm = alloc.f64(n + 1)
   for (let k = 0; k <= n; k++) {
-    sigmas[k] = Math.min(Math.max(sigmas[k]!, minSigma), maxSigma)
-    logNorm[k] = logGaussMass((low - mus[k]!) / sigmas[k]!, (high - mus[k]!) / sigmas[k]!)
+    const s = Math.min(Math.max(sigmas[k]!, minSigma), maxSigma)
+    sigmas[k] = s
+    const a = (low - mus[k]!) / s
+    const b = (high - mus[k]!) / s
+    logNorm[k] = a < -INTERIOR_Z && b > INTERIOR_Z ? 0 : logGaussMass(a, b)
   }
   return { kind: 'numerical', dist, low, high, mus, sigmas, logNorm }
 }
 
-function categoricalKernels(dist: CategoricalDistribution, obs: Float64Array, options: ParzenOptions): CategoricalKernels {
+function categoricalKernels(dist: CategoricalDistribution, obs: Float64Array, options: ParzenOptions, alloc: Allocator): CategoricalKernels {
   const c = dist.choices.length
   const nKernels = obs.length + 1
-  const probs = new Float64Array(nKernels * c).fill(options.priorWeight / nKernels)
+  const probs = alloc.f64(nKernels * c).fill(options.priorWeight / nKernels)
   for (let i = 0; i < obs.length; i++) probs[i * c + obs[i]!]! += 1
+  const logProbs = alloc.f64(nKernels * c)
   for (let k = 0; k < nKernels; k++) {
     let s = 0
     for (let j = 0; j < c; j++) s += probs[k * c + j]!
-    for (let j = 0; j < c; j++) probs[k * c + j]! /= s
+    for (let j = 0; j < c; j++) logProbs[k * c + j] = Math.log((probs[k * c + j]! /= s))
   }
-  return { kind: 'categorical', dist, probs, nChoices: c }
+  return { kind: 'categorical', dist, probs, logProbs, nChoices: c }
 }
 
 function sampleCategorical(kern: CategoricalKernels, k: number, rng: RandomState): number {
@@ -175,40 +296,33 @@ function sampleNumerical(kern: NumericalKernels, k: number, rng: RandomState): n
   return fromTransformed(kern.dist, mu + sigma * z)
 }
 
-function addNumericalLogPdf(kern: NumericalKernels, xs: Float64Array, acc: Float64Array, n: number): void {
-  const { dist, mus, sigmas, logNorm } = kern
-  const nKernels = mus.length
-  const cellMass = dist.step === null ? [] : Array.from({ length: nKernels }, () => new Float64Array(n))
-  if (dist.step === null) {
-    const offset = new Float64Array(nKernels)
-    for (let k = 0; k < nKernels; k++) offset[k] = Math.log(sigmas[k]!) + logNorm[k]!
-    for (let i = 0; i < n; i++) {
-      const x = dist.log ? Math.log(xs[i]!) : xs[i]!
-      for (let k = 0; k < nKernels; k++) {
-        acc[k * n + i]! += logNormalPdf((x - mus[k]!) / sigmas[k]!) - offset[k]!
-      }
-    }
-    return
-  }
-  // Discrete: the probability mass of the cell [x − step/2, x + step/2] (in log space for log ints).
-  // Candidates often repeat a grid value, so each distinct value is evaluated once.
-  const half = dist.step / 2
-  const firstIndex = new Map<number, number>()
-  for (let i = 0; i < n; i++) {
-    const x = xs[i]!
-    const seen = firstIndex.get(x)
-    if (seen !== undefined) {
-      for (let k = 0; k < nKernels; k++) acc[k * n + i]! += cellMass[k]![seen]!
-      continue
-    }
-    firstIndex.set(x, i)
-    const lo = dist.log ? Math.log(x - half) : x - half
-    const hi = dist.log ? Math.log(x + half) : x + half
+function continuousBlock(kernels: Kernels[], nKernels: number, alloc: Allocator): ContinuousBlock {
+  const dims: number[] = []
+  kernels.forEach((kern, d) => {
+    if (kern.kind === 'numerical' && kern.dist.step === null) dims.push(d)
+  })
+  const c = dims.length
+  const mus = alloc.f64(nKernels * c)
+  const halfPrecision = alloc.f64(nKernels * c)
+  const logNorm = alloc.f64(nKernels).fill(0)
+  dims.forEach((d, j) => {
+    const kern = kernels[d] as NumericalKernels
     for (let k = 0; k < nKernels; k++) {
-      const s = sigmas[k]!
-      const m = logGaussMass((lo - mus[k]!) / s, (hi - mus[k]!) / s) - logNorm[k]!
-      cellMass[k]![i] = m
-      acc[k * n + i]! += m
+      const sigma = kern.sigmas[k]!
+      mus[k * c + j] = kern.mus[k]!
+      halfPrecision[k * c + j] = 0.5 / (sigma * sigma)
+      logNorm[k]! += Math.log(sigma) + LOG_SQRT_2PI + kern.logNorm[k]!
     }
-  }
+  })
+  return { dims, log: dims.map((d) => (kernels[d] as NumericalKernels).dist.log), mus, halfPrecision, logNorm }
+}
+
+/** Discrete: log of kernel k's probability mass on the cell [x − step/2, x + step/2] (in log space for log ints). */
+function cellLogMass(kern: NumericalKernels, x: number, k: number): number {
+  const half = kern.dist.step! / 2
+  const lo = kern.dist.log ? Math.log(x - half) : x - half
+  const hi = kern.dist.log ? Math.log(x + half) : x + half
+  const mu = kern.mus[k]!
+  const s = kern.sigmas[k]!
+  return logGaussMass((lo - mu) / s, (hi - mu) / s) - kern.logNorm[k]!
 }
