@@ -6,7 +6,7 @@
  */
 
 import { equalWidthCuts, equalWidthEdges, flatCuts } from './baselines'
-import type { BinnedModel, ChannelEdges } from './binned-model'
+import type { BinnedModel, ChannelEdges, ChannelInfo } from './binned-model'
 import { fineGrid } from './binning-space'
 import type { BaselineMethod, BinningConfig, StudyConfig } from './config'
 import type { BinConstraints } from './constraints'
@@ -22,11 +22,12 @@ export interface BaselineBinning {
 /** Outcome per baseline name: edges, or why the baseline does not exist. */
 export type BaselineBinnings = Record<string, BaselineBinning | { method: BaselineMethod['kind']; error: string }>
 
-function fineEdgesFor(config: StudyConfig, binning: BinningConfig, channel: { name: string; range: [number, number]; grid: number[] | null }): number[] {
+function fineEdgesFor(config: StudyConfig, binning: BinningConfig, channel: ChannelInfo): number[] {
   if (config.baselines.fine !== null) return fineGrid(config.baselines.fine, channel.range)
   if (channel.grid !== null) return channel.grid
   const spec = binning.channels[channel.name]
   if (spec?.space === 'fine_merges' && spec.fine !== null) return fineGrid(spec.fine, channel.range)
+  if (spec?.space === 'fine_merges' && channel.defaultFine !== undefined) return channel.defaultFine
   return fineGrid({ bins: 400 }, channel.range)
 }
 

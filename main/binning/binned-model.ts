@@ -14,6 +14,11 @@ export interface ChannelInfo {
   range: [number, number]
   /** Edges the binning must be drawn from (a workspace's own bins); null when any edges work. */
   grid: number[] | null
+  /**
+   * The fine grid a `fine_merges` space without `fine` merges (ntuples: set by the background MC
+   * statistics, see `statisticalFineWidth`).
+   */
+  defaultFine?: number[]
 }
 
 /** Edges per channel name. */

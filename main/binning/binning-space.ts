@@ -47,6 +47,21 @@ export function fineGrid(config: FineGridConfig, range: [number, number]): numbe
   return Array.from({ length: n + 1 }, (_, i) => lo + i * config.width)
 }
 
+/**
+ * The fine-bin width for ntuples when the config gives none: the range split into 2·n^(1/3) bins
+ * (the Rice rule; n the unweighted background MC events in it), rounded to the nearest 1, 2, 2.5
+ * or 5 × 10^k. Finer grids let the optimiser line edges up with MC fluctuations that do not hold
+ * on independent events (test/bench/heldout_vs_transfod.mjs measures it; README "Binning on
+ * finite MC").
+ */
+export function statisticalFineWidth(range: [number, number], backgroundEntries: number): number {
+  const span = range[1] - range[0]
+  const raw = span / Math.max(1, 2 * Math.cbrt(backgroundEntries))
+  const decade = 10 ** Math.floor(Math.log10(raw))
+  const candidates = [1, 2, 2.5, 5, 10].map((m) => m * decade)
+  return candidates.reduce((best, c) => (Math.abs(Math.log(c / raw)) < Math.abs(Math.log(best / raw)) ? c : best))
+}
+
 function schemaError(path: string, message: string): HistuneError {
   return new HistuneError('E_SCHEMA', message, { path })
 }
@@ -153,7 +168,7 @@ function channelSpace(spec: ChannelBinningConfig, channel: ChannelInfo, path: st
       return guard(() => fromSearchSpace(variableWidthSpace({ xmin, xmax, minBins, maxBins, minWidth: width }), null))
     }
     case 'fine_merges': {
-      const grid = channel.grid ?? (spec.fine === null ? null : fineGrid(spec.fine, channel.range))
+      const grid = channel.grid ?? (spec.fine === null ? (channel.defaultFine ?? null) : fineGrid(spec.fine, channel.range))
       if (grid === null) throw schemaError(`${path}.fine`, 'fine_merges needs a fine grid: fine: {width: …}, {bins: …} or {edges: […]}')
       return guard(() => fromSearchSpace(mergeSpace({ nFine: grid.length - 1, minBins, maxBins, minFineBins: spec.minFineBins }), grid))
     }

@@ -10,7 +10,7 @@ import { type Document, isMap, isSeq, LineCounter, parseDocument } from 'yaml'
 
 import { HistuneError } from '../errors'
 import { compileExpression, ExpressionError } from './expression'
-import { andSelections } from './validation'
+import { andSelections, MAX_SPLIT_SEED } from './validation'
 
 export type Direction = 'maximize' | 'minimize'
 export type SamplerName = 'tpe' | 'random' | 'grid' | 'qmc' | 'nsga2' | 'motpe'
@@ -201,7 +201,23 @@ export interface BaselinesConfig {
   fine: FineGridConfig | null
 }
 
-export type ValidationConfig = { split: 'odd_even' } | { split: 'kfold'; k: number; fold: number }
+export type ValidationConfig = { split: 'odd_even' } | { split: 'kfold'; k: number; fold: number; seed?: number }
+
+/**
+ * Choosing the binning with k folds of the training MC (ntuples): `kfold_rerank` re-ranks the `top`
+ * best trials by their mean value over the folds (each fold alone, reweighted ×k); `kfold_mean`
+ * makes that mean every trial's objective value. A fold's staterror is √k times larger, so bins on
+ * few MC events score worse; but the folds carry the training MC's fluctuations, and on the bundled
+ * ntuples neither beats the plain choice on held-out MC (test/bench/heldout_vs_transfod.mjs).
+ */
+export interface SelectionConfig {
+  method: 'kfold_rerank' | 'kfold_mean'
+  k: number
+  /** kfold_rerank: how many of the best feasible trials are re-ranked. */
+  top: number
+  /** The fold assignment's seed (a pseudo-random partition, independent of the validation split's). */
+  seed: number
+}
 
 export interface StudyConfig {
   study: StudySettings
@@ -211,6 +227,8 @@ export interface StudyConfig {
   constraints: ConstraintsConfig
   baselines: BaselinesConfig
   validation: ValidationConfig | null
+  /** How the reported binning is chosen among the trials; null: the best training value. */
+  selection: SelectionConfig | null
   /** The builder's keyword arguments (kind: python only; empty otherwise). */
   parameters: BuilderParameter[]
 }
@@ -747,9 +765,17 @@ function readBinning(r: Reader, v: unknown, model: ModelConfig): BinningConfig {
   return { channels }
 }
 
+/**
+ * The constraints an ntuple study has unless its config sets them (`null` turns one off): bins
+ * resting on a few MC events are where an optimiser fits fluctuations.
+ */
+export const NTUPLE_DEFAULT_CONSTRAINTS = { min_background: 5, max_mc_rel_error: 0.2 } as const
+
 function readConstraints(r: Reader, v: unknown, model: ModelConfig): ConstraintsConfig {
   const path = ['constraints']
-  const m = r.mapping(v ?? {}, path, ['min_background', 'max_mc_rel_error', 'min_mc_events', 'min_width'])
+  const given = r.mapping(v ?? {}, path, ['min_background', 'max_mc_rel_error', 'min_mc_events', 'min_width'])
+  const m: Record<string, unknown> = model.kind === 'ntuples' ? { ...NTUPLE_DEFAULT_CONSTRAINTS, ...given } : given
+  for (const [key, value] of Object.entries(m)) if (value === null) delete m[key]
   const out: ConstraintsConfig = {}
   if (m.min_background !== undefined) out.minBackground = r.number(m.min_background, [...path, 'min_background'], { min: 0 })
   if (m.max_mc_rel_error !== undefined) out.maxMcRelError = r.number(m.max_mc_rel_error, [...path, 'max_mc_rel_error'], { above: 0 })
@@ -800,23 +826,41 @@ function readBaselines(r: Reader, v: unknown, model: ModelConfig): BaselinesConf
 function readValidation(r: Reader, v: unknown, model: ModelConfig): ValidationConfig | null {
   const path = ['validation']
   if (v === undefined || v === null) return null
-  const m = r.mapping(v, path, ['split', 'k', 'fold'])
+  const m = r.mapping(v, path, ['split', 'k', 'fold', 'seed'])
   if (model.kind !== 'ntuples') r.fail(path, 'a held-out split needs MC events (model kind: ntuples)')
   const split = r.oneOf(r.required(m, 'split', path), [...path, 'split'], ['odd_even', 'kfold'] as const)
   if (split === 'odd_even') {
-    if (m.k !== undefined || m.fold !== undefined) r.fail(path, 'k and fold belong to split: kfold')
+    if (m.k !== undefined || m.fold !== undefined || m.seed !== undefined) r.fail(path, 'k, fold and seed belong to split: kfold')
     return { split }
   }
   const k = r.integer(r.required(m, 'k', path), [...path, 'k'], 2)
   const fold = m.fold === undefined ? 0 : r.integer(m.fold, [...path, 'fold'], 0)
   if (fold >= k) r.fail([...path, 'fold'], `fold must be below k = ${k}`)
-  return { split, k, fold }
+  if (m.seed === undefined) return { split, k, fold }
+  const seed = r.integer(m.seed, [...path, 'seed'], 0)
+  if (seed > MAX_SPLIT_SEED) r.fail([...path, 'seed'], `seed must be at most ${MAX_SPLIT_SEED}, got ${seed}`)
+  return { split, k, fold, seed }
+}
+
+function readSelection(r: Reader, v: unknown, model: ModelConfig, objectives: ObjectiveSpec[]): SelectionConfig | null {
+  const path = ['selection']
+  if (v === undefined || v === null) return null
+  const m = r.mapping(v, path, ['method', 'k', 'top', 'seed'])
+  if (model.kind !== 'ntuples') r.fail(path, 'choosing with k folds needs MC events (model kind: ntuples)')
+  if (objectives.length > 1) r.fail(path, 'choosing with k folds needs a single objective')
+  const method = r.oneOf(r.required(m, 'method', path), [...path, 'method'], ['kfold_rerank', 'kfold_mean'] as const)
+  const k = m.k === undefined ? 4 : r.integer(m.k, [...path, 'k'], 2)
+  if (method === 'kfold_mean' && m.top !== undefined) r.fail([...path, 'top'], 'top belongs to method: kfold_rerank')
+  const top = m.top === undefined ? 20 : r.integer(m.top, [...path, 'top'], 1)
+  const seed = m.seed === undefined ? 0 : r.integer(m.seed, [...path, 'seed'], 0)
+  if (seed > MAX_SPLIT_SEED) r.fail([...path, 'seed'], `seed must be at most ${MAX_SPLIT_SEED}, got ${seed}`)
+  return { method, k, top, seed }
 }
 
 /** Validate a parsed document. */
 function readConfig(doc: Document, lines: LineCounter, file: string | undefined): StudyConfig {
   const r = new Reader(doc, lines, file)
-  const root = r.mapping(doc.toJS({ maxAliasCount: 1000 }), [], ['study', 'objective', 'model', 'binning', 'parameters', 'constraints', 'baselines', 'validation'])
+  const root = r.mapping(doc.toJS({ maxAliasCount: 1000 }), [], ['study', 'objective', 'model', 'binning', 'parameters', 'constraints', 'baselines', 'validation', 'selection'])
   const rawObjective = root.objective ?? 'z0'
   const objectives = Array.isArray(rawObjective)
     ? r.list(rawObjective, ['objective']).map((o, i) => readObjective(r, o, ['objective', i]))
@@ -840,6 +884,7 @@ function readConfig(doc: Document, lines: LineCounter, file: string | undefined)
     constraints: readConstraints(r, root.constraints, model),
     baselines: readBaselines(r, root.baselines, model),
     validation: readValidation(r, root.validation, model),
+    selection: readSelection(r, root.selection, model, objectives),
     parameters,
   }
 }

@@ -12,6 +12,7 @@ import type { BinnedModel, ChannelEdges, ChannelInfo } from './binned-model'
 import { yieldsOf } from './binned-model'
 import type { BinYields } from './constraints'
 import type { ModifierConfig, NtupleChannelConfig, NtupleHistosys, NtuplesModelConfig, NtupleSource } from './config'
+import { fineGrid, statisticalFineWidth } from './binning-space'
 import { addHistograms, type Histogram } from './histogram'
 import type { NtupleBinding, NtupleSample, NtupleSampleSpec } from './ntuple'
 import type { PyhfModifier, PyhfWorkspace } from './rebin-workspace'
@@ -134,7 +135,11 @@ export class NtupleModel implements BinnedModel {
       return { config: channel, samples, data }
     }
     const loaded = await Promise.all(config.channels.map(loadChannel))
-    const channels = loaded.map((c) => ({ name: c.config.name, range: c.config.range ?? NtupleModel.rangeOf(c), grid: null }))
+    const channels = loaded.map((c): ChannelInfo => {
+      const range = c.config.range ?? NtupleModel.rangeOf(c)
+      const entries = c.samples.filter((s) => !s.isSignal).reduce((a, s) => a + s.nominal.histogram(range).entries[0], 0)
+      return { name: c.config.name, range, grid: null, defaultFine: fineGrid({ width: statisticalFineWidth(range, entries) }, range) }
+    })
     return new NtupleModel(config, channels, loaded)
   }
 

@@ -21,7 +21,7 @@ import type { PyhfWorkspace } from './rebin-workspace'
 import { scoreWorkspace } from './scoring'
 import { ShapesModel } from './shapes'
 import type { ParameterValues } from './space'
-import { mcSplit } from './validation'
+import { innerFolds, mcSplit } from './validation'
 import { WorkspaceModel } from './workspace-model'
 
 export type { ParameterDescriptor } from './binning-space'
@@ -39,6 +39,12 @@ export interface TrialEvaluation {
   metrics: Record<string, number>
   /** The first objective on the held-out MC (validation split only). */
   heldout_value?: number
+}
+
+/** The first objective of a binning on each inner fold of the training MC (`selection`). */
+export interface FoldScores {
+  mean: number
+  values: number[]
 }
 
 export interface BaselineResult extends Partial<TrialEvaluation> {
@@ -76,6 +82,8 @@ export interface BinningObjective {
   fineHistograms(channel: string, edges: number[]): { signal: Histogram; background: Histogram }
   /** Stop what the objective runs beside the study (a Python builder's subprocess). */
   close(): Promise<void>
+  /** With `selection`: the first objective on each inner fold of the training MC. */
+  foldScores?(edges: ChannelEdges): Promise<FoldScores>
 }
 
 export interface BinningObjectiveOptions {
@@ -92,6 +100,8 @@ interface Models {
   heldout: BinnedModel | null
   /** All MC events: the exported workspaces. */
   full: BinnedModel
+  /** The inner folds of the training MC (`selection` only). */
+  folds: BinnedModel[]
 }
 
 async function buildModels(config: StudyConfig, options: BinningObjectiveOptions): Promise<Models> {
@@ -101,23 +111,28 @@ async function buildModels(config: StudyConfig, options: BinningObjectiveOptions
       throw new HistuneError('E_INTERNAL', 'a Python builder has no binned model')
     case 'shapes': {
       const shapes = new ShapesModel(model)
-      return { train: shapes, heldout: null, full: shapes }
+      return { train: shapes, heldout: null, full: shapes, folds: [] }
     }
     case 'workspace': {
       const workspace = WorkspaceModel.load(model, options.configFile)
-      return { train: workspace, heldout: null, full: workspace }
+      return { train: workspace, heldout: null, full: workspace, folds: [] }
     }
     case 'ntuples': {
       const binding = options.binding ?? nativeNtupleBinding()
       const cache = new SampleCache(binding)
       const base = { configFile: options.configFile, binding, cache }
       const full = await NtupleModel.load(model, base)
-      if (config.validation === null) return { train: full, heldout: null, full }
-      const split = mcSplit(config.validation)
+      if (config.validation === null && config.selection === null) return { train: full, heldout: null, full, folds: [] }
       // The parts share the full sample's range (each part's own events span less).
       const ranged = { ...model, channels: model.channels.map((c, i) => ({ ...c, range: full.channels[i].range })) }
-      const [train, heldout] = await Promise.all([NtupleModel.load(ranged, { ...base, part: split.train }), NtupleModel.load(ranged, { ...base, part: split.heldout })])
-      return { train, heldout, full }
+      const split = config.validation === null ? null : mcSplit(config.validation)
+      const foldParts = config.selection === null ? [] : innerFolds(split?.train, config.selection.k, config.selection.seed)
+      const [train, heldout, ...folds] = await Promise.all([
+        split === null ? full : NtupleModel.load(ranged, { ...base, part: split.train }),
+        split === null ? null : NtupleModel.load(ranged, { ...base, part: split.heldout }),
+        ...foldParts.map((part) => NtupleModel.load(ranged, { ...base, part })),
+      ])
+      return { train: train!, heldout, full, folds: folds as NtupleModel[] }
     }
   }
 }
@@ -147,7 +162,8 @@ export async function createBinningObjective(config: StudyConfig, options: Binni
   } catch (error) {
     throw withFile(error, options.configFile)
   }
-  const { train, heldout, full } = models
+  const { train, heldout, full, folds } = models
+  const selection = config.selection
   const measurement = config.model.kind === 'workspace' ? config.model.measurement : undefined
   const names = constraintNames(config.constraints)
 
@@ -168,12 +184,30 @@ export async function createBinningObjective(config: StudyConfig, options: Binni
     return { workspace, check, values, metrics: { ...metrics, ...check.metrics, z_mcstat: reportBins(bins, {}, MC_STAT).z } }
   }
 
+  async function foldScores(edges: ChannelEdges): Promise<FoldScores> {
+    const values: number[] = []
+    for (const [j, fold] of folds.entries()) {
+      const { values: v } = await scoreWorkspace(fold.workspace(edges), config.objectives.slice(0, 1), { measurement }).catch((error: unknown) => {
+        throw asTrialError(error, `inner fold ${j} of ${folds.length}`)
+      })
+      values.push(v[0])
+    }
+    return { mean: values.reduce((a, v) => a + v, 0) / values.length, values }
+  }
+
   async function evaluateEdges(edges: ChannelEdges): Promise<TrialEvaluation> {
     const started = performance.now()
     try {
       checkEdges(edges)
       const main = await score(train, edges)
       const out: TrialEvaluation = { values: main.values, edges, feasible: main.check.feasible, constraints: main.check.values, workspace: main.workspace, metrics: main.metrics }
+      if (selection?.method === 'kfold_mean') {
+        // The trial's value is the mean over the inner folds; the training value stays a metric.
+        const scores = await foldScores(edges)
+        out.metrics.train_value = main.values[0]
+        out.metrics.kfold_mean = scores.mean
+        out.values = [scores.mean, ...main.values.slice(1)]
+      }
       if (heldout !== null) {
         const held = await score(heldout, edges).catch((error: unknown) => {
           throw asTrialError(error, 'the held-out evaluation')
@@ -229,6 +263,7 @@ export async function createBinningObjective(config: StudyConfig, options: Binni
     binYields: (edges) => train.binYields(edges),
     fineHistograms: (channel, edges) => train.fineHistograms(channel, edges),
     close: () => Promise.resolve(),
+    ...(folds.length > 0 ? { foldScores } : {}),
   }
 }
 

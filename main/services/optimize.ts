@@ -1,6 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import type { StudySettings } from '../binning/config'
+import type { ConstraintsConfig, StudySettings } from '../binning/config'
 import { parseStudyConfig } from '../binning/config'
 import type { ChannelEdges } from '../binning/binned-model'
 import { createBinningObjective, type BaselineResult, type BinningObjective } from '../binning/objective'
@@ -69,8 +69,12 @@ export interface OptimizeSummary {
   /** The best edges as TRExFitter (`Binning: …`) and cabinetry (`Binning: […]`) configs take them. */
   binning_exports: BinningExports | null
   heldout_value?: number
+  /** With `selection: {method: kfold_rerank}`: how the reported trial was chosen. */
+  selection?: KfoldChoice
   best_trials?: BestTrial[]
   baselines: Record<string, { value: number; edges: ChannelEdges; heldout_value?: number; error?: string }>
+  /** The per-bin constraints every trial was checked against, defaults included (config names). */
+  constraints: Record<string, number>
   n_trials: number
   n_complete: number
   n_fail: number
@@ -156,6 +160,69 @@ export function bestTrials(trials: FrozenTrial[], directions: readonly string[])
     return best ? [best] : []
   }
   return candidates.filter((t) => !candidates.some((o) => o !== t && better(o.values!, t.values!)))
+}
+
+/** The constraints as the config names them: `{min_background: 5, max_mc_rel_error: 0.2}`. */
+export function constraintsInEffect(constraints: ConstraintsConfig): Record<string, number> {
+  const names: Record<keyof ConstraintsConfig, string> = { minBackground: 'min_background', maxMcRelError: 'max_mc_rel_error', minMcEvents: 'min_mc_events', minWidth: 'min_width' }
+  const out: Record<string, number> = {}
+  for (const [key, name] of Object.entries(names)) {
+    const value = constraints[key as keyof ConstraintsConfig]
+    if (value !== undefined) out[name] = value
+  }
+  return out
+}
+
+/** How `chooseTrial` picked the reported trial with `selection: {method: kfold_rerank}`. */
+export interface KfoldChoice {
+  method: 'kfold_rerank'
+  k: number
+  /** Distinct binnings re-ranked (the best `top` feasible trials). */
+  candidates: number
+  /** The chosen trial's mean over the inner folds, and per fold. */
+  kfold_value: number
+  kfold_values: number[]
+  /** The trial with the best training value, which the re-ranking may have passed over. */
+  best_training_trial: number
+}
+
+/**
+ * The trial a single-objective study reports: the best feasible one, or with `selection:
+ * {method: kfold_rerank}` the one of the `top` best feasible (distinct binnings) whose mean over
+ * the inner folds is best. A candidate whose fold fit fails is passed over.
+ */
+export async function chooseTrial(
+  trials: FrozenTrial[],
+  directions: readonly string[],
+  objective: BinningObjective,
+): Promise<{ trial: FrozenTrial; kfold?: KfoldChoice } | undefined> {
+  const sign = directions[0] === 'maximize' ? -1 : 1
+  const selection = objective.config.selection
+  const [best] = bestTrials(trials, directions)
+  if (best === undefined || directions.length !== 1 || selection?.method !== 'kfold_rerank' || objective.foldScores === undefined) {
+    return best === undefined ? undefined : { trial: best }
+  }
+  const ranked = trials.filter((t) => t.state === 'COMPLETE' && t.values !== null && isFeasible(t)).sort((a, b) => sign * (a.values![0]! - b.values![0]!))
+  const seen = new Set<string>()
+  const candidates: FrozenTrial[] = []
+  for (const t of ranked) {
+    const key = JSON.stringify(t.userAttrs.edges ?? t.params)
+    if (seen.has(key)) continue
+    seen.add(key)
+    candidates.push(t)
+    if (candidates.length === selection.top) break
+  }
+  let chosen: { trial: FrozenTrial; mean: number; values: number[] } | undefined
+  for (const trial of candidates) {
+    const scores = await objective.foldScores((trial.userAttrs.edges ?? {}) as ChannelEdges).catch(() => undefined)
+    if (scores === undefined || !Number.isFinite(scores.mean)) continue
+    if (chosen === undefined || sign * scores.mean < sign * chosen.mean) chosen = { trial, ...scores }
+  }
+  if (chosen === undefined) return { trial: best }
+  return {
+    trial: chosen.trial,
+    kfold: { method: 'kfold_rerank', k: selection.k, candidates: candidates.length, kfold_value: chosen.mean, kfold_values: chosen.values, best_training_trial: best.number },
+  }
 }
 
 const describeBest = (t: FrozenTrial): BestTrial => {
@@ -258,7 +325,8 @@ export async function runBinningStudy(options: OptimizeOptions): Promise<Optimiz
 
     const trials = await study.getTrials()
     const best = bestTrials(trials, study.directions).map(describeBest)
-    const single = study.directions.length === 1 ? best[0] : undefined
+    const choice = study.directions.length === 1 ? await chooseTrial(trials, study.directions, objective) : undefined
+    const single = choice === undefined ? undefined : describeBest(choice.trial)
     const summary: OptimizeSummary = {
       study: study.studyName,
       storage: storageUrl,
@@ -276,6 +344,7 @@ export async function runBinningStudy(options: OptimizeOptions): Promise<Optimiz
           return [name, entry]
         }),
       ),
+      constraints: constraintsInEffect(config.constraints),
       n_trials: trials.length,
       n_complete: trials.filter((t) => t.state === 'COMPLETE').length,
       n_fail: trials.filter((t) => t.state === 'FAIL').length,
@@ -283,6 +352,7 @@ export async function runBinningStudy(options: OptimizeOptions): Promise<Optimiz
       elapsed_s: (performance.now() - started) / 1000,
     }
     if (single?.heldout_value !== undefined) summary.heldout_value = single.heldout_value
+    if (choice?.kfold !== undefined) summary.selection = choice.kfold
     if (options.workspaceOut !== undefined && single !== undefined && Object.keys(single.edges).length > 0) {
       await writeFileAtomically(options.workspaceOut, JSON.stringify(objective.workspaceFor(single.edges), null, 1) + '\n')
     }

@@ -15,6 +15,7 @@ export default defineConfig({
         study: 'main/study/index.ts',
         transfo: 'main/binning/transfo.ts',
         space: 'main/binning/binning-space.ts',
+        baselines: 'main/binning/baselines.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs' },
     },

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { describe, expect, it } from 'vitest'
@@ -72,7 +73,40 @@ describe('study config: the examples', () => {
     expect(config.model.measurement).toEqual({ name: 'jet_pt_SR', poi: 'mu', parameters: [{ name: 'mu', bounds: [[0, 10]] }] })
     expect(config.constraints).toEqual({ minBackground: 5, maxMcRelError: 0.2 })
     expect(config.validation).toEqual({ split: 'odd_even' })
-    expect(config.baselines).toEqual({ methods: [{ kind: 'transfo_d', zs: 2, zb: 2 }, { kind: 'dp_optimum' }], nBins: null, fine: { width: 5 } })
+    expect(config.baselines).toEqual({ methods: [{ kind: 'transfo_d', zs: 2, zb: 2 }, { kind: 'dp_optimum' }], nBins: null, fine: null })
+    expect(config.binning.channels.SR).toMatchObject({ space: 'fine_merges', fine: null })
+  })
+
+  it('reads a seeded k-fold split, and refuses a seed where it has no meaning', () => {
+    const file = join(EXAMPLES, 'ntuples/study.yaml')
+    const text = readFileSync(file, 'utf8').replace(/\nvalidation:[\s\S]*?\n(?=\S|$)/, '\n')
+    expect(parseStudyConfig(text + 'validation: {split: kfold, k: 2, fold: 1, seed: 4}\n', file).validation).toEqual({ split: 'kfold', k: 2, fold: 1, seed: 4 })
+    expect(parseStudyConfig(text + 'validation: {split: kfold, k: 3}\n', file).validation).toEqual({ split: 'kfold', k: 3, fold: 0 })
+    expect(failure(text + 'validation: {split: odd_even, seed: 1}\n').message).toContain('k, fold and seed belong to split: kfold')
+    const big = failure(text + 'validation: {split: kfold, k: 2, seed: 500000}\n')
+    expect(big.path).toBe('validation.seed')
+    expect(big.message).toContain('at most 499999')
+  })
+
+  it('gives ntuple studies MC-statistics constraints unless the config sets or turns them off', () => {
+    const file = join(EXAMPLES, 'ntuples/study.yaml')
+    const text = readFileSync(file, 'utf8').replace(/\nconstraints:[\s\S]*?\n(?=\S|$)/, '\n')
+    expect(parseStudyConfig(text, file).constraints).toEqual({ minBackground: 5, maxMcRelError: 0.2 })
+    expect(parseStudyConfig(text + 'constraints: {max_mc_rel_error: null, min_mc_events: 20}\n', file).constraints).toEqual({ minBackground: 5, minMcEvents: 20 })
+    expect(parseStudyConfig(text + 'constraints: {min_background: 10}\n', file).constraints).toEqual({ minBackground: 10, maxMcRelError: 0.2 })
+    expect(parseStudyConfig(TUTORIAL).constraints).toEqual({})
+  })
+
+  it('reads how the binning is chosen (selection), ntuples and a single objective only', () => {
+    const file = join(EXAMPLES, 'ntuples/study.yaml')
+    const text = readFileSync(file, 'utf8').replace(/\nselection:[\s\S]*?\n(?=\S|$)/, '\n')
+    expect(parseStudyConfig(text + 'selection: {method: kfold_rerank}\n', file).selection).toEqual({ method: 'kfold_rerank', k: 4, top: 20, seed: 0 })
+    expect(parseStudyConfig(text + 'selection: {method: kfold_mean, k: 3, seed: 2}\n', file).selection).toEqual({ method: 'kfold_mean', k: 3, top: 20, seed: 2 })
+    expect(failure(text + 'selection: {method: kfold_mean, top: 5}\n').path).toBe('selection.top')
+    expect(failure(text + 'selection: {method: best}\n').path).toBe('selection.method')
+    expect(failure(text + 'selection: {method: kfold_rerank, k: 1}\n').path).toBe('selection.k')
+    expect(failure(text.replace('objective: z0', 'objective: [z0, n_bins]').replace('  direction: maximize\n', '') + 'selection: {method: kfold_rerank}\n').message).toContain('a single objective')
+    expect(failure(TUTORIAL + 'selection: {method: kfold_rerank}\n').message).toContain('needs MC events')
   })
 
   it('takes JSON as well as YAML, and several objectives with their directions', () => {

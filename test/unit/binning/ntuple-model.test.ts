@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { loadStudyConfig, type NtuplesModelConfig, parseStudyConfig } from '../../../main/binning/config'
 import { nativeNtupleBinding } from '../../../main/binning/ntuple'
 import { NtupleModel, roundedRange } from '../../../main/binning/ntuple-model'
+import { statisticalFineWidth } from '../../../main/binning/binning-space'
 import { loadBinningObjective } from '../../../main/binning/objective'
 import { memoryBinding } from './memory-ntuples'
 
@@ -91,7 +92,8 @@ describe('ntuple model (in-memory events)', () => {
     delete config.channels[0].range
     const model = await NtupleModel.load(config, { binding: memoryBinding(TREES) })
     // [1, 9.5] rounded out to multiples of 0.1 (1 % of the span is 0.085), above the largest value
-    expect(model.channels).toEqual([{ name: 'SR', range: [1, 9.6], grid: null }])
+    // Five background events: 2·5^(1/3) = 3.4 bins of 2.51, rounded to 2.5.
+    expect(model.channels).toEqual([{ name: 'SR', range: [1, 9.6], grid: null, defaultFine: [1, 3.5, 6, 8.5, 11] }])
     expect(roundedRange(22.58, 1256.9)).toEqual([20, 1260])
     expect(roundedRange(0, 1260)).toEqual([0, 1270])
     expect(roundedRange(3, 3)).toEqual([3, 4])
@@ -163,11 +165,26 @@ print(json.dumps(out))
     const objective = await loadBinningObjective(STUDY)
     const baselines = await objective.baselines()
     expect(Object.keys(baselines).sort()).toEqual(['dp_optimum_4', 'transfo_d_2_2'])
+    // No `fine` in the example: the space and the baselines merge the statistical default grid.
+    const grid = objective.channels[0].defaultFine!
+    expect(grid[1] - grid[0]).toBe(50)
+    for (const b of Object.values(baselines)) for (const e of b.edges.SR) expect(grid).toContain(e)
     const dp = baselines.dp_optimum_4
     expect(dp.edges.SR).toHaveLength(5)
     expect(dp.feasible).toBe(true)
     expect(dp.metrics!.z_mcstat).toBeGreaterThanOrEqual(baselines.transfo_d_2_2.metrics!.z_mcstat)
     expect(Number.isFinite(dp.heldout_value!)).toBe(true)
+  })
+})
+
+describe('the default fine grid of ntuple studies', () => {
+  it('has about 2·n^(1/3) bins for n background MC events (Rice), at a round width', () => {
+    expect(statisticalFineWidth([20, 1260], 2578)).toBe(50)
+    expect(statisticalFineWidth([20, 1260], 1289)).toBe(50)
+    expect(statisticalFineWidth([20, 1260], 400)).toBe(100)
+    expect(statisticalFineWidth([0, 1], 10_000)).toBe(0.025)
+    expect(statisticalFineWidth([0, 1], 30)).toBe(0.2)
+    expect(statisticalFineWidth([0, 1], 0)).toBe(1)
   })
 })
 

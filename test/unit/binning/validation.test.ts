@@ -1,4 +1,6 @@
-import { join } from 'node:path'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 
 import { describe, expect, it } from 'vitest'
 
@@ -6,7 +8,8 @@ import { loadStudyConfig, type NtuplesModelConfig, parseStudyConfig } from '../.
 import { nativeNtupleBinding } from '../../../main/binning/ntuple'
 import { NtupleModel, SampleCache } from '../../../main/binning/ntuple-model'
 import { createBinningObjective } from '../../../main/binning/objective'
-import { andSelections, mcSplit, scaledWeight } from '../../../main/binning/validation'
+import { andSelections, foldExpression, foldOf, innerFolds, type McPart, mcSplit, scaledWeight } from '../../../main/binning/validation'
+import { runBinningStudy } from '../../../main/services/optimize'
 import { memoryBinding } from './memory-ntuples'
 
 const STUDY = join(__dirname, '../../../resources/examples/ntuples/study.yaml')
@@ -21,6 +24,24 @@ describe('held-out splits', () => {
       train: { selection: 'Entry$ % 4 != 1', weightFactor: 4 / 3 },
       heldout: { selection: 'Entry$ % 4 == 1', weightFactor: 4 },
     })
+  })
+
+  it('seeded folds: another partition per seed, balanced, not following the entry order', () => {
+    const folds = (k: number, seed: number) => Array.from({ length: 6000 }, (_, entry) => foldOf(entry, k, seed))
+    for (const k of [2, 3, 5]) {
+      const f = folds(k, 7)
+      for (let j = 0; j < k; j++) expect(Math.abs(f.filter((x) => x === j).length / f.length - 1 / k)).toBeLessThan(0.03)
+      // Neighbouring entries share a fold about as often as chance (1/k).
+      expect(Math.abs(f.slice(1).filter((x, i) => x === f[i]).length / (f.length - 1) - 1 / k)).toBeLessThan(0.03)
+    }
+    const [a, b] = [folds(2, 0), folds(2, 1)]
+    expect(Math.abs(a.filter((x, i) => x === b[i]).length / a.length - 0.5)).toBeLessThan(0.03)
+    expect(folds(2, 3)).toEqual(folds(2, 3))
+    expect(mcSplit({ split: 'kfold', k: 2, fold: 1, seed: 3 })).toEqual({
+      train: { selection: `${foldExpression(2, 3)} != 1`, weightFactor: 2 },
+      heldout: { selection: `${foldExpression(2, 3)} == 1`, weightFactor: 2 },
+    })
+    expect(foldExpression(4)).toBe('Entry$ % 4')
   })
 
   it('composes selections and weights', () => {
@@ -70,6 +91,24 @@ const binding = (() => {
 })()
 
 describe.skipIf(binding === null)('held-out split on the tutorial ntuples', () => {
+  it('the reader assigns each entry the fold foldOf computes (exact in doubles)', async () => {
+    const file = join(__dirname, '../../../resources/examples/ntuples/prediction.root')
+    for (const [k, seed] of [[5, 3], [2, 999_999]]) {
+      // The fold as the weight: Σw and Σw² over all entries check every entry's fold.
+      const sample = await binding!.loadNtupleSample({ file, tree: 'background', observable: 'jet_pt', weight: foldExpression(k, seed) })
+      const expected = Array.from({ length: sample.events }, (_, entry) => foldOf(entry, k, seed))
+      expect(sample.events).toBe(5000)
+      const total = sample.total()
+      expect(total.sumw).toBe(expected.reduce((a, f) => a + f, 0))
+      expect(total.sumw2).toBe(expected.reduce((a, f) => a + f * f, 0))
+      const parts = await Promise.all(
+        Array.from({ length: k }, (_, j) => binding!.loadNtupleSample({ file, tree: 'background', observable: 'jet_pt', selection: `${foldExpression(k, seed)} == ${j}` })),
+      )
+      expect(parts.map((p) => p.events)).toEqual(Array.from({ length: k }, (_, j) => expected.filter((f) => f === j).length))
+    }
+  })
+
+
   it('the even and odd halves, reweighted, add up to the full sample', async () => {
     const config = loadStudyConfig(STUDY).model as NtuplesModelConfig
     const cache = new SampleCache(binding!)
@@ -102,12 +141,74 @@ describe.skipIf(binding === null)('held-out split on the tutorial ntuples', () =
     expect(trial.heldout_value).not.toBeCloseTo(trial.values[0], 6)
     expect(trial.metrics.heldout_z0).toBe(trial.heldout_value)
     expect(trial.metrics.heldout_max_mc_rel_error).toBeGreaterThan(0)
-    // The training part spans less than all events; the space still covers the full range.
-    expect(objective.decode({ n_bins: 2, ...Object.fromEntries(objective.space.slice(1).map((p) => [p.name, 1])) }).SR).toEqual([20, 640, 1260])
+    // The training part spans less than all events; the space still covers the full range (on
+    // the default 50 GeV grid, extended to whole bins).
+    expect(objective.decode({ n_bins: 2, ...Object.fromEntries(objective.space.slice(1).map((p) => [p.name, 1])) }).SR).toEqual([20, 670, 1270])
     config.validation = null
     const unsplit = await createBinningObjective(config, { configFile: STUDY, binding: binding! })
     const whole = await unsplit.evaluateEdges({ SR: [0, 400, 450, 550, 1400] })
     expect(whole.heldout_value).toBeUndefined()
     expect(whole.workspace).toEqual(objective.workspaceFor({ SR: [0, 400, 450, 550, 1400] }))
+  })
+})
+
+describe.skipIf(binding === null)('choosing with inner folds of the training MC', () => {
+  const withSelection = (selection: string): string =>
+    readFileSync(STUDY, 'utf8').replace(/\nselection:[\s\S]*?\n(?=\S|$)/, '\n') + `selection: ${selection}\n`
+
+  it('the inner folds partition the training half, each reweighted ×k', async () => {
+    const config = loadStudyConfig(STUDY).model as NtuplesModelConfig
+    const cache = new SampleCache(binding!)
+    const train = mcSplit({ split: 'odd_even' }).train
+    const load = (part: McPart) => NtupleModel.load(config, { binding: binding!, configFile: STUDY, cache, part })
+    const parts = innerFolds(train, 3, 0)
+    expect(parts.map((p) => p.weightFactor)).toEqual([6, 6, 6])
+    const [whole, ...folds] = await Promise.all([load(train), ...parts.map(load)])
+    const edges = { SR: [0, 300, 400, 500, 600, 1400] }
+    const [w, ...f] = [whole, ...folds].map((m) => m.binYields(edges).SR)
+    w.forEach((bin, i) => {
+      expect(f.reduce((a, fold) => a + fold[i].background, 0) / 3).toBeCloseTo(bin.background, 9)
+      expect(f.reduce((a, fold) => a + fold[i].signal, 0) / 3).toBeCloseTo(bin.signal, 9)
+      expect(f.reduce((a, fold) => a + fold[i].backgroundEntries, 0)).toBe(bin.backgroundEntries)
+      for (const fold of f) expect(fold[i].backgroundEntries).toBeGreaterThan(0)
+    })
+    // Not the validation split's halves again: every fold holds about a third of the training entries.
+    for (const fold of f) expect(fold.reduce((a, b) => a + b.backgroundEntries, 0) / w.reduce((a, b) => a + b.backgroundEntries, 0)).toBeCloseTo(1 / 3, 1)
+  })
+
+  it('kfold_mean scores each trial by its mean over the folds, the training value kept as a metric', async () => {
+    const edges = { SR: [20, 400, 450, 550, 1260] }
+    const plain = await createBinningObjective(parseStudyConfig(readFileSync(STUDY, 'utf8'), STUDY), { configFile: STUDY, binding: binding! })
+    const objective = await createBinningObjective(parseStudyConfig(withSelection('{method: kfold_mean, k: 3}'), STUDY), { configFile: STUDY, binding: binding! })
+    const [reference, trial, folds] = await Promise.all([plain.evaluateEdges(edges), objective.evaluateEdges(edges), objective.foldScores!(edges)])
+    expect(plain.foldScores).toBeUndefined()
+    expect(folds.values).toHaveLength(3)
+    expect(new Set(folds.values).size).toBe(3)
+    expect(trial.values[0]).toBeCloseTo(folds.mean, 12)
+    expect(trial.metrics.kfold_mean).toBe(trial.values[0])
+    expect(trial.metrics.train_value).toBeCloseTo(reference.values[0], 12)
+    expect(trial.heldout_value).toBeCloseTo(reference.heldout_value!, 12)
+    // A fold has a third of the training MC: thin bins carry √3 times the MC error there.
+    expect(folds.mean).toBeLessThan(reference.values[0])
+  })
+
+  it('kfold_rerank reports the best trial among the top ones by its fold mean, and says how it chose', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'histune-selection-'))
+    try {
+      for (const f of ['prediction.root', 'data.root']) copyFileSync(join(dirname(STUDY), f), join(dir, f))
+      const file = join(dir, 'study.yaml')
+      writeFileSync(file, withSelection('{method: kfold_rerank, k: 3, top: 5}'))
+      const summary = await runBinningStudy({ configFile: file, trials: 12 })
+      expect(summary.constraints).toEqual({ min_background: 5, max_mc_rel_error: 0.2 })
+      const choice = summary.selection!
+      expect(choice).toMatchObject({ method: 'kfold_rerank', k: 3, candidates: 5 })
+      expect(choice.kfold_values).toHaveLength(3)
+      const objective = await createBinningObjective(loadStudyConfig(file), { configFile: file, binding: binding! })
+      const again = await objective.foldScores!(summary.edges!)
+      expect(again.mean).toBeCloseTo(choice.kfold_value, 12)
+      expect(summary.best_value).toBeCloseTo((await objective.evaluateEdges(summary.edges!)).values[0], 12)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
