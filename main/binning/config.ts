@@ -116,10 +116,22 @@ export interface NtupleChannelConfig {
   path: string
 }
 
+/**
+ * `smoothing: kde`: the search scores binnings on kernel-smoothed training templates (see
+ * smoothing.ts); staterror, the constraints and the held-out scores use the raw events.
+ */
+export interface SmoothingConfig {
+  method: 'kde'
+  /** The kernel's standard deviation in observable units; Silverman's rule per sample when absent. */
+  bandwidth?: number
+}
+
 export interface NtuplesModelConfig {
   kind: 'ntuples'
   channels: NtupleChannelConfig[]
   measurement: MeasurementConfig
+  /** Absent: the templates are the raw MC histograms. */
+  smoothing?: SmoothingConfig
 }
 
 export interface WorkspaceChannelConfig {
@@ -599,7 +611,17 @@ function readNtuples(r: Reader, m: Record<string, unknown>, path: Path): Ntuples
     const range = c.range === undefined ? undefined : r.range(c.range, [...cpath, 'range'])
     return { name, observable, selection, range, samples, data, path: formatConfigPath(cpath) }
   })
-  return { kind: 'ntuples', channels, measurement: readMeasurement(r, m.measurement, [...path, 'measurement'], channels.flatMap((c) => c.samples)) }
+  const smoothing = readSmoothing(r, m.smoothing, [...path, 'smoothing'])
+  return { kind: 'ntuples', channels, measurement: readMeasurement(r, m.measurement, [...path, 'measurement'], channels.flatMap((c) => c.samples)), ...(smoothing ? { smoothing } : {}) }
+}
+
+/** `smoothing: none | kde` or `{method: kde, bandwidth: h}`. */
+function readSmoothing(r: Reader, v: unknown, path: Path): SmoothingConfig | undefined {
+  if (v === undefined || v === null || v === 'none') return undefined
+  if (typeof v === 'string') return { method: r.oneOf(v, path, ['none', 'kde'] as const) as 'kde' }
+  const m = r.mapping(v, path, ['method', 'bandwidth'])
+  const method = r.oneOf(r.required(m, 'method', path), [...path, 'method'], ['kde'] as const)
+  return m.bandwidth === undefined ? { method } : { method, bandwidth: r.number(m.bandwidth, [...path, 'bandwidth'], { above: 0 }) }
 }
 
 function readWorkspaceModel(r: Reader, m: Record<string, unknown>, path: Path): WorkspaceModelConfig {
@@ -623,7 +645,7 @@ function readModel(r: Reader, v: unknown): ModelConfig {
   const path = ['model']
   const keys: Record<ModelConfig['kind'], string[]> = {
     shapes: ['kind', 'channel', 'observable', 'range', 'integrate', 'samples', 'data', 'channels', 'measurement'],
-    ntuples: ['kind', 'channel', 'observable', 'selection', 'range', 'samples', 'modifiers', 'data', 'channels', 'measurement'],
+    ntuples: ['kind', 'channel', 'observable', 'selection', 'range', 'samples', 'modifiers', 'data', 'channels', 'measurement', 'smoothing'],
     workspace: ['kind', 'file', 'channels', 'measurement'],
     python: ['kind', 'file', 'function', 'python', 'timeout_s', 'measurement'],
   }

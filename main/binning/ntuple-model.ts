@@ -3,6 +3,8 @@
  * (loadNtupleSample); each binning only histograms them. Modifiers become pyhf modifiers:
  * staterror data = sqrt(Σw²) per bin, histosys templates from other trees or weight expressions
  * (a symmetrised down template is nominal − (up − nominal)), normfactor/normsys/lumi as written.
+ * With `smoothing` the nominal and histosys templates are kernel-smoothed (smoothing.ts); staterror,
+ * bin yields (the constraints) and fine histograms stay raw.
  */
 
 import { dirname, isAbsolute, resolve } from 'node:path'
@@ -11,11 +13,12 @@ import { HistuneError } from '../errors'
 import type { BinnedModel, ChannelEdges, ChannelInfo } from './binned-model'
 import { yieldsOf } from './binned-model'
 import type { BinYields } from './constraints'
-import type { ModifierConfig, NtupleChannelConfig, NtupleHistosys, NtuplesModelConfig, NtupleSource } from './config'
+import type { ModifierConfig, NtupleChannelConfig, NtupleHistosys, NtuplesModelConfig, NtupleSource, SmoothingConfig } from './config'
 import { fineGrid, statisticalFineWidth } from './binning-space'
 import { addHistograms, type Histogram } from './histogram'
 import type { NtupleBinding, NtupleSample, NtupleSampleSpec } from './ntuple'
 import type { PyhfModifier, PyhfWorkspace } from './rebin-workspace'
+import { silvermanBandwidth, SmoothedTemplate, smoothCells, smoothingCells } from './smoothing'
 import { andSelections, type McPart, scaledWeight } from './validation'
 
 export interface NtupleModelOptions {
@@ -24,6 +27,8 @@ export interface NtupleModelOptions {
   binding: NtupleBinding
   /** Only this part of the MC events (held-out validation); all events when absent. */
   part?: McPart
+  /** Kernel-smoothed nominal and histosys templates in the workspace (staterror stays raw). */
+  smoothing?: SmoothingConfig
 }
 
 interface LoadedSample {
@@ -33,6 +38,11 @@ interface LoadedSample {
   modifiers: ModifierConfig[]
   /** Up and down samples per histosys name; down null when symmetrised. */
   variations: Map<string, { up: NtupleSample; down: NtupleSample | null }>
+  /** The same templates kernel-smoothed (`smoothing`), one bandwidth per sample. */
+  smoothed?: {
+    nominal: SmoothedTemplate
+    variations: Map<string, { up: SmoothedTemplate; down: SmoothedTemplate | null }>
+  }
 }
 
 /** Loads each distinct spec once, however many samples or models refer to it. */
@@ -140,7 +150,30 @@ export class NtupleModel implements BinnedModel {
       const entries = c.samples.filter((s) => !s.isSignal).reduce((a, s) => a + s.nominal.histogram(range).entries[0], 0)
       return { name: c.config.name, range, grid: null, defaultFine: fineGrid({ width: statisticalFineWidth(range, entries) }, range) }
     })
+    if (options.smoothing !== undefined) {
+      for (const [i, channel] of loaded.entries()) NtupleModel.smooth(channel, channels[i].range, options.smoothing)
+    }
     return new NtupleModel(config, channels, loaded)
+  }
+
+  /**
+   * Smoothed templates for every sample of `channel`: the bandwidth is the configured one or
+   * Silverman's on the sample's nominal events, and its variations share it (so that a variation's
+   * difference to nominal is not made by different smoothing).
+   */
+  private static smooth(channel: LoadedChannel, range: [number, number], smoothing: SmoothingConfig): void {
+    const cells = smoothingCells(range)
+    for (const sample of channel.samples) {
+      const nominal = sample.nominal.histogram(cells)
+      const bandwidth = smoothing.bandwidth ?? silvermanBandwidth(cells, nominal.sumw, nominal.sumw2)
+      // No events in range: nothing to smooth.
+      if (!Number.isFinite(bandwidth)) continue
+      const template = (s: NtupleSample): SmoothedTemplate => new SmoothedTemplate(cells, smoothCells(cells, s.histogram(cells).sumw, bandwidth), bandwidth)
+      sample.smoothed = {
+        nominal: template(sample.nominal),
+        variations: new Map([...sample.variations].map(([name, v]) => [name, { up: template(v.up), down: v.down === null ? null : template(v.down) }])),
+      }
+    }
   }
 
   /**
@@ -168,14 +201,16 @@ export class NtupleModel implements BinnedModel {
     return e
   }
 
-  private static modifier(m: ModifierConfig, sample: LoadedSample, nominal: Histogram, edges: number[]): PyhfModifier {
+  /** `nominal`: the sample's template (smoothed or not); `raw`: its MC histogram, for staterror. */
+  private static modifier(m: ModifierConfig, sample: LoadedSample, nominal: number[], raw: Histogram, edges: number[]): PyhfModifier {
     switch (m.type) {
       case 'staterror':
-        return { name: m.name, type: m.type, data: nominal.sumw2.map(Math.sqrt) }
+        return { name: m.name, type: m.type, data: raw.sumw2.map(Math.sqrt) }
       case 'histosys': {
-        const v = sample.variations.get(m.name)!
-        const hi = v.up.histogram(edges).sumw
-        const lo = v.down === null ? nominal.sumw.map((n, i) => 2 * n - hi[i]) : v.down.histogram(edges).sumw
+        const v = sample.smoothed?.variations.get(m.name) ?? sample.variations.get(m.name)!
+        const sumw = (t: NtupleSample | SmoothedTemplate): number[] => (t instanceof SmoothedTemplate ? t.histogram(edges) : t.histogram(edges).sumw)
+        const hi = sumw(v.up)
+        const lo = v.down === null ? nominal.map((n, i) => 2 * n - hi[i]) : sumw(v.down)
         return { name: m.name, type: m.type, data: { hi_data: hi, lo_data: lo } }
       }
       default:
@@ -187,8 +222,9 @@ export class NtupleModel implements BinnedModel {
     const channels = this.loaded.map((channel) => {
       const edges = NtupleModel.edgesOf(channelEdges, channel.config.name)
       const samples = channel.samples.map((s) => {
-        const nominal = histogramOf(s.nominal, edges)
-        return { name: s.name, data: nominal.sumw, modifiers: s.modifiers.map((m) => NtupleModel.modifier(m, s, nominal, edges)) }
+        const raw = histogramOf(s.nominal, edges)
+        const nominal = s.smoothed === undefined ? raw.sumw : s.smoothed.nominal.histogram(edges)
+        return { name: s.name, data: nominal, modifiers: s.modifiers.map((m) => NtupleModel.modifier(m, s, nominal, raw, edges)) }
       })
       const observed = channel.data === null ? samples[0].data.map((_, i) => samples.reduce((a, s) => a + s.data[i], 0)) : channel.data.histogram(edges).sumw
       return { channel: { name: channel.config.name, samples }, observation: { name: channel.config.name, data: observed } }

@@ -122,13 +122,15 @@ async function buildModels(config: StudyConfig, options: BinningObjectiveOptions
       const cache = new SampleCache(binding)
       const base = { configFile: options.configFile, binding, cache }
       const full = await NtupleModel.load(model, base)
-      if (config.validation === null && config.selection === null) return { train: full, heldout: null, full, folds: [] }
+      // Smoothing is for the search only: the exported (full), held-out and fold models stay raw.
+      const smoothing = model.smoothing
+      if (config.validation === null && config.selection === null && smoothing === undefined) return { train: full, heldout: null, full, folds: [] }
       // The parts share the full sample's range (each part's own events span less).
       const ranged = { ...model, channels: model.channels.map((c, i) => ({ ...c, range: full.channels[i].range })) }
       const split = config.validation === null ? null : mcSplit(config.validation)
       const foldParts = config.selection === null ? [] : innerFolds(split?.train, config.selection.k, config.selection.seed)
       const [train, heldout, ...folds] = await Promise.all([
-        split === null ? full : NtupleModel.load(ranged, { ...base, part: split.train }),
+        split === null && smoothing === undefined ? full : NtupleModel.load(ranged, { ...base, part: split?.train, smoothing }),
         split === null ? null : NtupleModel.load(ranged, { ...base, part: split.heldout }),
         ...foldParts.map((part) => NtupleModel.load(ranged, { ...base, part })),
       ])

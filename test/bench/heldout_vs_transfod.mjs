@@ -18,7 +18,8 @@
 // pipeline with vite (heldout.vite.config.mjs) and writes test/bench/results/heldout_vs_transfod.json
 // (the defaults below; about 10 minutes on two cores). heldout_vs_transfod_remedies.json came from
 // --splits 6 --remedies fine_5gev,fine_20gev,fine_40gev,fine_80gev,fine_auto,tight_mc,
-// fine_20gev_tight_mc,kfold_rerank,kfold_mean.
+// fine_20gev_tight_mc,kfold_rerank,kfold_mean; heldout_vs_transfod_kde.json from --remedies
+// fine_5gev,fine_5gev_kde --out test/bench/results/heldout_vs_transfod_kde.json.
 //   node test/bench/heldout_vs_transfod.mjs [--trials 300] [--counts 4,6,8,10] [--splits 12]
 //        [--remedies name,…] [--seed 42] [--out FILE]
 import { spawnSync } from 'node:child_process'
@@ -63,6 +64,9 @@ const REMEDIES = {
   kfold_rerank: { fine: { width: 5 }, selection: { method: 'kfold_rerank', k: 4, top: 20 } },
   // Every trial's value is its mean Z0 over 4 folds of the training half.
   kfold_mean: { fine: { width: 5 }, selection: { method: 'kfold_mean', k: 4 } },
+  // The issue's 5 GeV grid, binnings scored on kernel-smoothed training templates (model.smoothing:
+  // kde, Silverman bandwidth per sample); staterror, constraints and held-out scores from raw events.
+  fine_5gev_kde: { fine: { width: 5 }, smoothing: 'kde' },
 }
 const remedyNames = flag('remedies', 'fine_5gev,fine_40gev,fine_80gev,fine_auto,fine_auto_tight_mc,fine_20gev_tight_mc,kfold_rerank,kfold_mean').split(',')
 for (const name of remedyNames) if (!(name in REMEDIES)) throw new Error(`unknown remedy ${name}; known: ${Object.keys(REMEDIES).join(', ')}`)
@@ -90,6 +94,7 @@ function variant(k, validation, remedy) {
   const v = structuredClone(base)
   v.validation = validation
   v.study = { ...v.study, name: `heldout-${k}`, seed, trials }
+  if (remedy.smoothing !== undefined) v.model = { ...v.model, smoothing: remedy.smoothing }
   const fine = remedy.fine === undefined ? {} : { fine: remedy.fine }
   v.binning = { space: 'fine_merges', ...fine, n_bins: { low: k, high: k } }
   v.constraints = { ...ISSUE_CONSTRAINTS, ...(remedy.constraints ?? {}) }
