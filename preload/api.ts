@@ -106,9 +106,20 @@ export interface RecentFile {
 
 export type Theme = 'light' | 'dark' | 'system'
 
+/** A study reopened from the recent list: a config file, or a study in a database. */
+export interface RecentStudy {
+  path: string
+  kind: 'config' | 'database'
+  /** The study in the database (kind `database`). */
+  studyName?: string
+  openedAt: string
+}
+
 export interface Settings {
   theme: Theme
   recentFiles: RecentFile[]
+  /** Study configs and stored studies, most recent first. */
+  recentStudies?: RecentStudy[]
 }
 
 export interface EngineInfo {
@@ -117,6 +128,13 @@ export interface EngineInfo {
   host: 'electron' | 'serve'
   /** Largest workspace file the backend reads, in bytes (the UI refuses bigger drops up front). */
   maxWorkspaceBytes: number
+  /**
+   * The folder relative paths resolve against when the UI can only send a file's name and text
+   * (a drop into a browser): `histune serve`'s working directory.
+   */
+  baseDir?: string
+  /** The SQLite database the studio keeps its studies in (when it keeps them). */
+  studiesDatabase?: string
 }
 
 export type Direction = 'maximize' | 'minimize'
@@ -170,6 +188,8 @@ export interface StudySetup {
   channels: FineChannel[]
   /** A starting binning for the preview (equal width over each channel's range). */
   initialEdges: ChannelEdges
+  /** A Python builder study (model kind: python): its trials run, but it has no edges to preview (no channels). */
+  builder?: { file: string; function: string }
 }
 
 /** Per-bin content of one channel at the evaluated binning, with the constraints each bin breaks. */
@@ -244,6 +264,89 @@ export interface StudyStartOptions {
   sampler?: 'tpe' | 'random' | 'qmc' | 'nsga2' | 'motpe' | 'grid'
 }
 
+/** The JSON text of the workspace the backend last loaded, for the workspace editor. */
+export interface WorkspaceSource {
+  text: string
+  /** Name shown for it (a dropped file's name, or the path it was opened from). */
+  fileName?: string
+  /** Path the backend read it from and can save it back to (Electron only; absent for drops). */
+  path?: string
+}
+
+/** A workspace text checked by the engine: its summary, or the first problem with its JSON path/line. */
+export type WorkspaceValidation = { ok: true; summary: WorkspaceSummary } | { ok: false; error: ApiError }
+
+/** A pyhf patchset (schema `patchset.json`): what it is for and the patches it holds. */
+export interface PatchsetSummary {
+  description: string
+  labels: string[]
+  /** Digests of the workspace the patches apply to. */
+  digests: { sha256?: string; md5?: string }
+  version: string
+  patches: { name: string; values: (number | string)[]; operations: number }[]
+}
+
+/** A parameter's share of the objective's variation (PED-ANOVA, normalised to sum to 1). */
+export interface ParameterImportance {
+  name: string
+  importance: number
+}
+
+export interface ParameterImportances {
+  studyName: string
+  /** Complete trials the importances were computed from. */
+  nTrials: number
+  /** Most important first. */
+  importances: ParameterImportance[]
+}
+
+/** One study in a study database, as its list shows it. */
+export interface StoredStudySummary {
+  name: string
+  directions: Direction[]
+  nTrials: number
+  /** Best value of a single-objective study with complete trials. */
+  bestValue: number | null
+  /** ISO time of the first trial's start. */
+  startedAt: string | null
+  /** The study keeps the config it was made from, so the studio can show it and resume it. */
+  resumable: boolean
+  /** Where that config was read from. */
+  configFile?: string
+}
+
+export interface StudyDatabase {
+  /** Absolute path of the SQLite file. */
+  path: string
+  studies: StoredStudySummary[]
+}
+
+/** A stored study opened in the studio: its config's setup, its trials, and how to resume it. */
+export interface StoredStudy {
+  setup: StudySetup
+  trials: TrialRecord[]
+  progress: StudyProgress
+  /** Pass these to `startStudy` to resume it. */
+  storage: string
+  studyName: string
+}
+
+/** Electron only, as `window.histuneFiles`: the real path of a dropped file (webUtils.getPathForFile). */
+export interface HistuneFiles {
+  pathForFile(file: { readonly name: string }): string
+}
+
+/** The GPU path as the status bar shows it (crate histune-gpu): the adapter in use and fits/s. */
+export interface GpuStatusInfo {
+  /** The adapter the GPU work runs on, or null (then `note` says why, and the CPU runs it). */
+  selected: { name: string; backend: string; deviceType: string; f64: boolean } | null
+  /** Every adapter found. */
+  adapters: { name: string; backend: string; deviceType: string; f64: boolean }[]
+  note: string | null
+  /** Throughput of the last toy run or GPU self-check in this backend, if any. */
+  lastRun: { what: string; backend: string; fitsPerSecond: number; fits: number } | null
+}
+
 /** Pushed from the backend to the UI over the one event stream. */
 export type HistuneEvent =
   | { type: 'workspace-opened'; summary: WorkspaceSummary }
@@ -253,6 +356,8 @@ export type HistuneEvent =
   /** Finished trials, batched (at most ten messages a second). */
   | { type: 'trials'; studyName: string; trials: TrialRecord[] }
   | { type: 'study-progress'; progress: StudyProgress }
+  /** A study database opened from the desktop menu (File → Open Study…): its studies, to pick one. */
+  | { type: 'study-database'; database: StudyDatabase }
 
 export type Unsubscribe = () => void
 
@@ -266,6 +371,8 @@ export interface HistuneApi {
   getSettings(): Promise<Settings>
   setTheme(theme: Theme): Promise<Settings>
   engineInfo(): Promise<EngineInfo>
+  /** The GPU adapter in use (name, backend, f64 or not) and the last measured fits/s. */
+  gpuStatus(): Promise<GpuStatusInfo>
   /** Load a study config (YAML/JSON text, e.g. a dropped file) into the studio. */
   loadStudyConfigText(text: string, fileName?: string): Promise<StudySetup>
   /** Load a study config from a path the backend can read (relative model files resolve against it). */
@@ -286,6 +393,22 @@ export interface HistuneApi {
   studyTrials(): Promise<TrialRecord[]>
   /** The pyhf workspace (JSON text) of the loaded study at `edges`, built from all MC, for export. */
   exportWorkspace(edges: ChannelEdges): Promise<string>
+  /** PED-ANOVA importances of the current study's parameters, computed by the backend. */
+  studyImportances(): Promise<ParameterImportances>
+  /** List the studies of a SQLite study database (an existing file; relative to `baseDir`). */
+  openStudyDatabase(path: string): Promise<StudyDatabase>
+  /** Load one study of a database into the studio (its stored config and trials), ready to resume. */
+  openStoredStudy(path: string, studyName: string): Promise<StoredStudy>
+  /** The text of the workspace last loaded (drop, open, dialog, menu); null before any. */
+  workspaceSource(): Promise<WorkspaceSource | null>
+  /** Check an edited workspace text with the engine; problems resolve (not reject) as data. */
+  validateWorkspaceText(text: string, fileName?: string): Promise<WorkspaceValidation>
+  /** Write a valid workspace text back to a file (Electron; `histune serve` refuses: the browser downloads). */
+  saveWorkspaceFile(path: string, text: string): Promise<WorkspaceSummary>
+  /** Read a pyhf patchset's metadata and patch names. */
+  describePatchset(patchsetText: string, fileName?: string): Promise<PatchsetSummary>
+  /** Apply the patch `name` of a patchset to a workspace text after pyhf's digest check; returns the patched text. */
+  applyPatchset(workspaceText: string, patchsetText: string, name: string): Promise<string>
   /** Subscribe to pushed events; returns the function that unsubscribes. */
   onEvent(listener: (event: HistuneEvent) => void): Unsubscribe
 }
@@ -302,6 +425,7 @@ export const REQUEST_METHODS: readonly RequestMethod[] = [
   'getSettings',
   'setTheme',
   'engineInfo',
+  'gpuStatus',
   'loadStudyConfigText',
   'openStudyConfigFile',
   'evaluateBinning',
@@ -312,6 +436,14 @@ export const REQUEST_METHODS: readonly RequestMethod[] = [
   'cancelStudy',
   'studyTrials',
   'exportWorkspace',
+  'studyImportances',
+  'openStudyDatabase',
+  'openStoredStudy',
+  'workspaceSource',
+  'validateWorkspaceText',
+  'saveWorkspaceFile',
+  'describePatchset',
+  'applyPatchset',
 ] as const
 
 /** The single IPC channel of the event stream and the prefix of request channels. */

@@ -1,10 +1,11 @@
-import { contextBridge, ipcRenderer } from 'electron'
+import { contextBridge, ipcRenderer, webUtils } from 'electron'
 import {
   EVENT_CHANNEL,
   requestChannel,
   type BridgeResponse,
   type HistuneApi,
   type HistuneEvent,
+  type HistuneFiles,
   type RequestArgs,
   type RequestMethod,
   type RequestResult,
@@ -24,6 +25,7 @@ const api = {
   getSettings: () => request('getSettings'),
   setTheme: (theme) => request('setTheme', theme),
   engineInfo: () => request('engineInfo'),
+  gpuStatus: () => request('gpuStatus'),
   loadStudyConfigText: (text, fileName) => request('loadStudyConfigText', text, fileName),
   openStudyConfigFile: (path) => request('openStudyConfigFile', path),
   evaluateBinning: (edges) => request('evaluateBinning', edges),
@@ -34,6 +36,14 @@ const api = {
   cancelStudy: () => request('cancelStudy'),
   studyTrials: () => request('studyTrials'),
   exportWorkspace: (edges) => request('exportWorkspace', edges),
+  studyImportances: () => request('studyImportances'),
+  openStudyDatabase: (path) => request('openStudyDatabase', path),
+  openStoredStudy: (path, studyName) => request('openStoredStudy', path, studyName),
+  workspaceSource: () => request('workspaceSource'),
+  validateWorkspaceText: (text, fileName) => request('validateWorkspaceText', text, fileName),
+  saveWorkspaceFile: (path, text) => request('saveWorkspaceFile', path, text),
+  describePatchset: (patchsetText, fileName) => request('describePatchset', patchsetText, fileName),
+  applyPatchset: (workspaceText, patchsetText, name) => request('applyPatchset', workspaceText, patchsetText, name),
   onEvent: (listener) => {
     const handler = (_event: unknown, payload: HistuneEvent): void => listener(payload)
     ipcRenderer.on(EVENT_CHANNEL, handler)
@@ -44,3 +54,9 @@ const api = {
 } satisfies HistuneApi
 
 contextBridge.exposeInMainWorld('histune', api)
+
+/** Dropped files' real paths, so a config's relative ROOT paths resolve against its own folder. */
+const files: HistuneFiles = {
+  pathForFile: (file) => webUtils.getPathForFile(file as Parameters<typeof webUtils.getPathForFile>[0]),
+}
+contextBridge.exposeInMainWorld('histuneFiles', files)

@@ -50,6 +50,18 @@ function createWindow(settings: ReturnType<typeof openElectronSettings>): Browse
   })
   window.webContents.on('will-navigate', (event) => event.preventDefault())
   window.webContents.on('will-attach-webview', (event) => event.preventDefault())
+  // The workspace editor blocks unloading while it has unsaved changes: ask before the window closes.
+  window.webContents.on('will-prevent-unload', (event) => {
+    const discard = dialog.showMessageBoxSync(window, {
+      type: 'question',
+      buttons: ['Discard changes', 'Keep editing'],
+      defaultId: 1,
+      cancelId: 1,
+      message: 'The workspace has unsaved changes.',
+      detail: 'Close anyway and lose them?',
+    })
+    if (discard === 0) event.preventDefault()
+  })
 
   if (devServerUrl) void window.loadURL(devServerUrl)
   else void window.loadFile(rendererIndex)
@@ -87,10 +99,28 @@ void app.whenReady().then(() => {
       emit({ type: 'open-failed', error: { ...toApiError(error), file: path } })
     }
   }
+  /** File → Open Study…: a config loads into the studio (its own event); a database lists its studies. */
+  const openStudyFromMenu = async (): Promise<void> => {
+    const options: Electron.OpenDialogOptions = {
+      title: 'Open a study config or a study database',
+      properties: ['openFile'],
+      filters: [{ name: 'Study config or database', extensions: ['yaml', 'yml', 'json', 'db', 'sqlite', 'sqlite3'] }],
+    }
+    const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options)
+    const path = result.canceled ? undefined : result.filePaths[0]
+    if (path === undefined) return
+    try {
+      if (/\.(db|sqlite3?)$/i.test(path)) emit({ type: 'study-database', database: await backend.openStudyDatabase(path) })
+      else await backend.openStudyConfigFile(path)
+    } catch (error) {
+      emit({ type: 'open-failed', error: { ...toApiError(error), file: path } })
+    }
+  }
   const refreshMenu = (): void =>
     buildMenu({
       recentFiles: settings.snapshot().recentFiles,
       open: () => void choosePath().then(openFromMenu),
+      openStudy: () => void openStudyFromMenu(),
       openRecent: (path) => void openFromMenu(path),
       clearRecent: () => emit({ type: 'settings-changed', settings: settings.clearRecentFiles() }),
     })

@@ -5,11 +5,13 @@ import type { RecentFile } from '../../preload/api'
 export interface MenuActions {
   recentFiles: RecentFile[]
   open(): void
+  /** A study config or a study database. */
+  openStudy(): void
   openRecent(path: string): void
   clearRecent(): void
 }
 
-/** The application menu: File → Open…, Open Recent, Quit; View; Help. */
+/** The application menu: File → Open…, Open Study…, Open Recent, Quit; View; Help. */
 export function buildMenu(actions: MenuActions): void {
   const recent: MenuItemConstructorOptions[] = actions.recentFiles.length
     ? [
@@ -29,6 +31,7 @@ export function buildMenu(actions: MenuActions): void {
       label: 'File',
       submenu: [
         { label: 'Open…', accelerator: 'CmdOrCtrl+O', click: () => actions.open() },
+        { label: 'Open Study…', accelerator: 'CmdOrCtrl+Shift+O', click: () => actions.openStudy() },
         { label: 'Open Recent', submenu: recent },
         { type: 'separator' },
         { label: 'Quit', accelerator: 'CmdOrCtrl+Q', click: () => app.quit() },

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import type {
   EngineInfo,
   HistuneEvent,
@@ -5,15 +6,20 @@ import type {
   RequestMethod,
   RequestResult,
   Settings,
+  StudyStartOptions,
   Theme,
   WorkspaceSummary,
 } from '../../preload/api'
 import { REQUEST_METHODS } from '../../preload/api'
 import { engineVersion } from '../engine'
+import * as gpu from '../engine/gpu'
 import { HistuneError } from '../errors'
+import { getStorage } from '../study'
 import type { SettingsStore } from '../settings'
-import { MAX_WORKSPACE_BYTES, summarizeWorkspaceFile, summarizeWorkspaceText } from '../workspace/load'
+import { MAX_WORKSPACE_BYTES } from '../workspace/load'
+import { describeDatabase, freeStudyName, resolveDatabasePath, sqliteUrl } from './databases'
 import { StudioSession } from './studio'
+import { WorkspaceEditorService } from './workspace-editor'
 
 /** The request half of the contract, as the main process (IPC) and `histune serve` (HTTP) both serve it. */
 export type Backend = { [M in RequestMethod]: (...args: RequestArgs<M>) => Promise<RequestResult<M>> }
@@ -30,15 +36,34 @@ export interface BackendHost {
 export function createBackend(host: BackendHost): Backend {
   const studio = new StudioSession((event) => host.emit(event))
   const remember = (path: string): void => host.emit({ type: 'settings-changed', settings: host.settings.addRecentFile(path) })
+  const rememberStudy = (entry: Parameters<SettingsStore['addRecentStudy']>[0]): void =>
+    host.emit({ type: 'settings-changed', settings: host.settings.addRecentStudy(entry) })
+  /** Relative paths a browser sends (a dropped file's name) resolve here: serve's working directory. */
+  const baseDir = process.cwd()
+
+  /** A new study in the studio is kept in the studies database, under a name no study there has. */
+  const startOptions = async (options: StudyStartOptions): Promise<StudyStartOptions> => {
+    const database = host.settings.studiesDatabase()
+    const setup = studio.setup
+    if (options.storage !== undefined || database === null || setup === null) return options
+    const storage = await getStorage(sqliteUrl(database))
+    try {
+      return { ...options, storage: sqliteUrl(database), studyName: options.studyName ?? (await freeStudyName(storage, setup.name)) }
+    } finally {
+      await storage.close()
+    }
+  }
+
+  const workspaces = new WorkspaceEditorService(host.host === 'electron')
 
   const openWorkspaceFile = async (path: string): Promise<WorkspaceSummary> => {
-    const summary = await summarizeWorkspaceFile(path)
+    const summary = await workspaces.loadFile(path)
     remember(path)
     return summary
   }
 
   return {
-    loadWorkspaceText: async (text: string, fileName?: string) => summarizeWorkspaceText(text, fileName),
+    loadWorkspaceText: async (text: string, fileName?: string) => workspaces.loadText(text, fileName),
     openWorkspaceFile,
     showOpenDialog: async () => {
       const path = host.choosePath ? await host.choosePath() : null
@@ -50,25 +75,69 @@ export function createBackend(host: BackendHost): Backend {
       host.emit({ type: 'settings-changed', settings })
       return settings
     },
-    engineInfo: async (): Promise<EngineInfo> => ({
-      version: engineVersion(),
-      host: host.host,
-      maxWorkspaceBytes: MAX_WORKSPACE_BYTES,
-    }),
-    loadStudyConfigText: (text, fileName) => studio.loadConfigText(text, fileName),
+    engineInfo: async (): Promise<EngineInfo> => {
+      const info: EngineInfo = { version: engineVersion(), host: host.host, maxWorkspaceBytes: MAX_WORKSPACE_BYTES, baseDir }
+      const database = host.settings.studiesDatabase()
+      if (database !== null) info.studiesDatabase = database
+      return info
+    },
+    gpuStatus: async () => {
+      const s = await gpu.status()
+      return { selected: s.selected && { name: s.selected.name, backend: s.selected.backend, deviceType: s.selected.deviceType, f64: s.selected.f64 }, adapters: s.adapters, note: s.note, lastRun: s.lastRun }
+    },
+    loadStudyConfigText: async (text, fileName) => {
+      try {
+        return await studio.loadConfigText(text, fileName)
+      } catch (error) {
+        // A browser sends a dropped config's text, not its folder: say where its relative paths went.
+        if (error instanceof HistuneError && error.code === 'E_IO' && host.host === 'serve') {
+          throw new HistuneError(
+            'E_IO',
+            `${error.message} — a dropped config's relative paths resolve in ${baseDir}, where histune serve runs: ` +
+              'start it in the config’s folder, or use absolute paths',
+            { path: error.path, file: error.file, line: error.line },
+          )
+        }
+        throw error
+      }
+    },
     openStudyConfigFile: async (path) => {
       const setup = await studio.loadConfigFile(path)
-      remember(path)
+      rememberStudy({ path: resolve(path), kind: 'config' })
       return setup
     },
     evaluateBinning: (edges) => studio.evaluate(edges),
     studyBaselines: () => studio.baselines(),
-    startStudy: (options) => studio.start(options ?? {}),
+    startStudy: async (options) => {
+      const resolved = await startOptions(options ?? {})
+      const progress = await studio.start(resolved)
+      if (resolved.storage?.startsWith('sqlite:///')) {
+        rememberStudy({ path: resolved.storage.slice('sqlite:///'.length), kind: 'database', studyName: progress.studyName })
+      }
+      return progress
+    },
     pauseStudy: async () => studio.pause(),
     resumeStudy: async () => studio.resume(),
     cancelStudy: async () => studio.cancel(),
     studyTrials: () => studio.trials(),
     exportWorkspace: async (edges) => studio.exportWorkspace(edges),
+    studyImportances: () => studio.importances(),
+    openStudyDatabase: (path) => describeDatabase(path, baseDir),
+    openStoredStudy: async (path, studyName) => {
+      const file = resolveDatabasePath(path, baseDir)
+      const stored = await studio.openStored(file, studyName)
+      rememberStudy({ path: file, kind: 'database', studyName })
+      return stored
+    },
+    workspaceSource: async () => workspaces.current(),
+    validateWorkspaceText: async (text, fileName) => workspaces.validate(text, fileName),
+    saveWorkspaceFile: async (path, text) => {
+      const summary = await workspaces.save(path, text)
+      remember(path)
+      return summary
+    },
+    describePatchset: async (patchsetText, fileName) => workspaces.describePatchset(patchsetText, fileName),
+    applyPatchset: async (workspaceText, patchsetText, name) => workspaces.applyPatchset(workspaceText, patchsetText, name),
   }
 }
 
@@ -113,6 +182,7 @@ const ARG_CHECKS: { [M in RequestMethod]: ArgCheck } = {
   getSettings: () => null,
   setTheme: ([theme]) => (theme === 'light' || theme === 'dark' || theme === 'system' ? null : 'theme must be light, dark or system'),
   engineInfo: () => null,
+  gpuStatus: () => null,
   loadStudyConfigText: ([text, fileName]) =>
     typeof text !== 'string' ? 'text must be a string' : optionalString(fileName) ? null : 'fileName must be a string',
   openStudyConfigFile: ([path]) => (typeof path === 'string' && path !== '' ? null : 'path must be a non-empty string'),
@@ -124,6 +194,27 @@ const ARG_CHECKS: { [M in RequestMethod]: ArgCheck } = {
   cancelStudy: () => null,
   studyTrials: () => null,
   exportWorkspace: ([edges]) => (isEdges(edges) ? null : EDGES_PROBLEM),
+  studyImportances: () => null,
+  openStudyDatabase: ([path]) => (typeof path === 'string' && path !== '' ? null : 'path must be a non-empty string'),
+  openStoredStudy: ([path, studyName]) =>
+    typeof path !== 'string' || path === ''
+      ? 'path must be a non-empty string'
+      : typeof studyName === 'string' && studyName !== ''
+        ? null
+        : 'studyName must be a non-empty string',
+  workspaceSource: () => null,
+  validateWorkspaceText: ([text, fileName]) =>
+    typeof text !== 'string' ? 'text must be a string' : optionalString(fileName) ? null : 'fileName must be a string',
+  saveWorkspaceFile: ([path, text]) =>
+    typeof path !== 'string' || path === '' ? 'path must be a non-empty string' : typeof text === 'string' ? null : 'text must be a string',
+  describePatchset: ([text, fileName]) =>
+    typeof text !== 'string' ? 'patchsetText must be a string' : optionalString(fileName) ? null : 'fileName must be a string',
+  applyPatchset: ([workspaceText, patchsetText, name]) =>
+    typeof workspaceText !== 'string' || typeof patchsetText !== 'string'
+      ? 'workspaceText and patchsetText must be strings'
+      : typeof name === 'string' && name !== ''
+        ? null
+        : 'name must be a non-empty string',
 }
 
 export function isRequestMethod(name: string): name is RequestMethod {

@@ -7,6 +7,8 @@ import type {
   ChannelEdges,
   FineChannel,
   HistuneEvent,
+  ParameterImportances,
+  StoredStudy,
   StudyProgress,
   StudySetup,
   StudyStartOptions,
@@ -16,8 +18,9 @@ import { parseStudyConfig, type StudyConfig } from '../binning/config'
 import { binViolations, type BinYields, type ConstraintName } from '../binning/constraints'
 import { createBinningObjective, type BinningObjective } from '../binning/objective'
 import { HistuneError, toApiError } from '../errors'
-import { getStorage, Study, StudyRunner, type FrozenTrial, type StudyStorage, type TrialFinishedEvent } from '../study'
+import { getStorage, pedAnovaImportances, Study, StudyRunner, type FrozenTrial, type StudyStorage, type TrialFinishedEvent } from '../study'
 import { isFeasible, makeSampler, rememberConfig, trialObjective, warmStart } from './optimize'
+import { openDatabase, sqliteUrl, storedConfig } from './databases'
 
 /** Trials reach the UI in batches, at most this often (ms): charts redraw per batch, not per trial. */
 const TRIAL_BATCH_MS = 100
@@ -58,6 +61,31 @@ function trialRecord(t: FrozenTrial, failReason?: string): TrialRecord {
   const reason = failReason ?? t.systemAttrs.fail_reason
   if (t.state === 'FAIL' && typeof reason === 'string') record.failReason = reason
   return record
+}
+
+/** What a stored study's trials add up to, as the progress panel shows it before a resume. */
+function storedProgress(study: Study, trials: TrialRecord[]): StudyProgress {
+  const maximise = study.directions[0] === 'maximize'
+  let best: TrialRecord | null = null
+  for (const t of trials) {
+    const v = t.values?.[0]
+    if (t.state !== 'COMPLETE' || !t.feasible || v === undefined || !Number.isFinite(v)) continue
+    const b = best?.values?.[0]
+    if (b === undefined || (maximise ? v > b : v < b)) best = t
+  }
+  const finished = trials.filter((t) => t.state === 'COMPLETE' || t.state === 'FAIL' || t.state === 'PRUNED').length
+  return {
+    studyName: study.studyName,
+    state: 'idle',
+    nTrials: finished,
+    finished,
+    nComplete: trials.filter((t) => t.state === 'COMPLETE').length,
+    nFail: trials.filter((t) => t.state === 'FAIL').length,
+    nInfeasible: trials.filter((t) => t.state === 'COMPLETE' && !t.feasible).length,
+    trialsPerSecond: 0,
+    bestValue: best?.values?.[0] ?? null,
+    bestTrial: best?.number ?? null,
+  }
 }
 
 interface Loaded {
@@ -112,12 +140,7 @@ export class StudioSession {
   private async load(text: string, configFile: string, shownName: string | undefined): Promise<StudySetup> {
     if (this.current?.runner) throw new HistuneError('E_BAD_REQUEST', 'a study is running: cancel it before loading another config')
     const config = parseStudyConfig(text, shownName ?? configFile)
-    if (config.model.kind === 'python') {
-      throw new HistuneError('E_BAD_REQUEST', 'the studio previews binnings by their edges, which a Python builder does not take: run this study with `histune optimize`', {
-        file: shownName ?? configFile,
-        path: 'model.kind',
-      })
-    }
+    // A Python builder's study runs here like any other; it has no edges, so nothing to preview.
     const objective = await createBinningObjective(config, { configFile })
     const setup: StudySetup = {
       name: config.study.name,
@@ -134,7 +157,10 @@ export class StudioSession {
     }
     if (shownName !== undefined) setup.file = shownName
     if (config.study.seed !== undefined) setup.seed = config.study.seed
+    if (config.model.kind === 'python') setup.builder = { file: config.model.file, function: config.model.function }
     await this.closeStudy()
+    // The previous config's objective may run a Python builder process.
+    await this.loaded?.objective.close().catch(() => undefined)
     this.loaded = { config, configText: text, configFile, objective, setup }
     this.emit({ type: 'study-setup', setup })
     return setup
@@ -359,6 +385,58 @@ export class StudioSession {
     return (await this.current.study.getTrials()).map((t) => trialRecord(t))
   }
 
+  /** The loaded config's setup, when one is loaded. */
+  get setup(): StudySetup | null {
+    return this.loaded?.setup ?? null
+  }
+
+  private importanceCache: { study: Study; nTrials: number; result: ParameterImportances } | null = null
+
+  /** PED-ANOVA importances over the current study's complete trials (cached until more finish). */
+  async importances(): Promise<ParameterImportances> {
+    const current = this.current
+    if (current === null) return { studyName: '', nTrials: 0, importances: [] }
+    const complete = (await current.study.getTrials(['COMPLETE'])).filter(
+      (t) => t.values !== null && t.values.every((v) => Number.isFinite(v)),
+    )
+    const cached = this.importanceCache
+    if (cached !== null && cached.study === current.study && cached.nTrials === complete.length) return cached.result
+    const raw = complete.length < 2 ? {} : pedAnovaImportances(complete, current.study.directions)
+    const result: ParameterImportances = {
+      studyName: current.study.studyName,
+      nTrials: complete.length,
+      importances: Object.entries(raw).map(([name, importance]) => ({ name, importance })),
+    }
+    this.importanceCache = { study: current.study, nTrials: complete.length, result }
+    return result
+  }
+
+  /**
+   * Load a stored study into the studio: its remembered config (relative paths resolve against the
+   * config's own folder) and its trials. `start` with the returned storage and name resumes it.
+   */
+  async openStored(file: string, studyName: string): Promise<StoredStudy> {
+    if (this.current?.runner) throw new HistuneError('E_BAD_REQUEST', 'a study is running: cancel it before opening another')
+    const storage = await openDatabase(file)
+    try {
+      let study: Study
+      try {
+        study = await Study.load({ storage, studyName })
+      } catch (error) {
+        throw new HistuneError('E_BAD_REQUEST', `no study ${JSON.stringify(studyName)} in ${file}: ${(error as Error).message}`, { file })
+      }
+      const config = storedConfig(await study.userAttrs(), studyName, file)
+      const setup = await this.load(config.text, config.file, config.file)
+      const trials = (await study.getTrials()).map((t) => trialRecord(t))
+      const progress = storedProgress(study, trials)
+      this.current = { study, storage, runner: null, progress, started: performance.now() }
+      return { setup, trials, progress: { ...progress }, storage: sqliteUrl(file), studyName }
+    } catch (error) {
+      if (this.current?.storage !== storage) await storage.close()
+      throw error
+    }
+  }
+
   /** Close the finished study's storage (a running one is left alone). */
   private async closeStudy(): Promise<void> {
     const current = this.current
@@ -371,6 +449,8 @@ export class StudioSession {
     this.current?.runner?.cancel()
     if (this.current) await this.current.storage.close().catch(() => undefined)
     this.current = null
+    await this.loaded?.objective.close().catch(() => undefined)
+    this.loaded = null
   }
 }
 

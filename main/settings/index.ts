@@ -1,4 +1,5 @@
-import type { RecentFile, Settings, Theme } from '../../preload/api'
+import { dirname, join } from 'node:path'
+import type { RecentFile, RecentStudy, Settings, Theme } from '../../preload/api'
 
 /** Window geometry remembered between runs. */
 export interface WindowBounds {
@@ -12,6 +13,7 @@ export interface WindowBounds {
 export interface StoredSettings {
   theme: Theme
   recentFiles: RecentFile[]
+  recentStudies: RecentStudy[]
   windowBounds: WindowBounds
 }
 
@@ -20,6 +22,7 @@ export const MAX_RECENT_FILES = 10
 export const settingsDefaults: StoredSettings = {
   theme: 'system',
   recentFiles: [],
+  recentStudies: [],
   windowBounds: { width: 1280, height: 820 },
 }
 
@@ -33,6 +36,21 @@ export const settingsSchema = {
       type: 'object',
       properties: { path: { type: 'string' }, openedAt: { type: 'string' } },
       required: ['path', 'openedAt'],
+      additionalProperties: false,
+    },
+  },
+  recentStudies: {
+    type: 'array',
+    maxItems: MAX_RECENT_FILES,
+    items: {
+      type: 'object',
+      properties: {
+        path: { type: 'string' },
+        kind: { type: 'string', enum: ['config', 'database'] },
+        studyName: { type: 'string' },
+        openedAt: { type: 'string' },
+      },
+      required: ['path', 'kind', 'openedAt'],
       additionalProperties: false,
     },
   },
@@ -52,6 +70,8 @@ export const settingsSchema = {
 export interface KeyValueStore {
   get<K extends keyof StoredSettings>(key: K): StoredSettings[K]
   set<K extends keyof StoredSettings>(key: K, value: StoredSettings[K]): void
+  /** The settings file (conf and electron-store have it); the studio keeps its studies beside it. */
+  readonly path?: string
 }
 
 /** Settings logic over any conf-like store, so it is tested in plain Node. */
@@ -59,7 +79,7 @@ export class SettingsStore {
   constructor(private readonly store: KeyValueStore) {}
 
   snapshot(): Settings {
-    return { theme: this.store.get('theme'), recentFiles: this.store.get('recentFiles') }
+    return { theme: this.store.get('theme'), recentFiles: this.store.get('recentFiles'), recentStudies: this.store.get('recentStudies') ?? [] }
   }
 
   setTheme(theme: Theme): Settings {
@@ -76,7 +96,23 @@ export class SettingsStore {
 
   clearRecentFiles(): Settings {
     this.store.set('recentFiles', [])
+    this.store.set('recentStudies', [])
     return this.snapshot()
+  }
+
+  /** Put a study config or a stored study first in the recent studies (one entry per file and study). */
+  addRecentStudy(entry: Omit<RecentStudy, 'openedAt'>, now: Date = new Date()): Settings {
+    const same = (r: RecentStudy) => r.path === entry.path && r.kind === entry.kind && r.studyName === entry.studyName
+    const rest = (this.store.get('recentStudies') ?? []).filter((r) => !same(r))
+    const recent: RecentStudy = { path: entry.path, kind: entry.kind, openedAt: now.toISOString() }
+    if (entry.studyName !== undefined) recent.studyName = entry.studyName
+    this.store.set('recentStudies', [recent, ...rest].slice(0, MAX_RECENT_FILES))
+    return this.snapshot()
+  }
+
+  /** The SQLite file the studio keeps its studies in: beside the settings file; null for a store without a file. */
+  studiesDatabase(): string | null {
+    return this.store.path === undefined ? null : join(dirname(this.store.path), 'studies.db')
   }
 
   windowBounds(): WindowBounds {

@@ -4,10 +4,12 @@ import { useViewShortcuts } from './hooks/useViewShortcuts'
 import { useWindowFileDrop } from './hooks/useWindowFileDrop'
 import { useStudio, useStudioStore } from './store/context'
 import { BinningView } from './views/binning/BinningView'
+import { DatabaseDialog } from './views/binning/DatabaseDialog'
 import { DropOverlay } from './views/DropOverlay'
 import { EmptyState } from './views/EmptyState'
 import { ErrorPanel } from './views/ErrorPanel'
 import { Header } from './views/Header'
+import { HelpOverlay, useHelpShortcut } from './views/HelpOverlay'
 import { LoadingState } from './views/LoadingState'
 import { StatusBar } from './views/StatusBar'
 import { WorkspaceView } from './views/workspace/WorkspaceView'
@@ -25,10 +27,13 @@ export function App() {
   useEffect(() => store.getState().start(), [store])
   useDocumentTheme()
   useViewShortcuts()
+  useHelpShortcut()
 
   const view = useStudio((s) => s.view)
   const error = useStudio((s) => s.error)
   const dismissError = useStudio((s) => s.dismissError)
+  const helpOpen = useStudio((s) => s.helpOpen)
+  const database = useStudio((s) => s.database)
   const loadDroppedFile = useStudio((s) => s.loadDroppedFile)
   const dragging = useWindowFileDrop((file) => void loadDroppedFile(file))
 
@@ -48,6 +53,8 @@ export function App() {
       </main>
       <StatusBar />
       {dragging && <DropOverlay view={view} />}
+      {database && <DatabaseDialog database={database} />}
+      {helpOpen && <HelpOverlay />}
     </div>
   )
 }

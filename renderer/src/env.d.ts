@@ -1,9 +1,11 @@
-import type { HistuneApi } from '../../preload/api'
+import type { HistuneApi, HistuneFiles } from '../../preload/api'
 
 declare global {
   interface Window {
     /** Exposed by the Electron preload through contextBridge; absent in a plain browser (`histune serve`). */
     histune?: HistuneApi
+    /** Electron only: the real paths of dropped files. */
+    histuneFiles?: HistuneFiles
   }
 }
 

@@ -9,7 +9,9 @@ import { StudioProvider } from './store/context'
 import { createStudioStore } from './store/studio'
 import './styles.css'
 
-const store = createStudioStore(getApi(), getApiHost())
+const store = createStudioStore(getApi(), getApiHost(), {
+  pathForFile: window.histuneFiles ? (file) => window.histuneFiles?.pathForFile(file) ?? null : undefined,
+})
 const root = document.getElementById('root')
 if (!root) throw new Error('index.html has no #root element')
 

@@ -31,10 +31,11 @@ export interface Served {
   stop(): Promise<void>
 }
 
-/** Start the real `histune serve` and wait for the URL it prints. */
-export async function startServe(): Promise<Served> {
+/** Start the real `histune serve` (in `cwd`, where it resolves dropped files' names) and wait for the URL it prints. */
+export async function startServe(options: { cwd?: string } = {}): Promise<Served> {
   const home = mkdtempSync(join(tmpdir(), 'histune-e2e-home-'))
   const child = spawn(process.execPath, [join(root, 'bin/histune.js'), 'serve', '--port', '0'], {
+    cwd: options.cwd,
     env: { ...process.env, XDG_CONFIG_HOME: home, HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -118,7 +118,7 @@ describe('the binning studio in Chromium over `histune serve`', () => {
     await page.getByTestId('study-start').click()
     await expect.poll(async () => studyStatus(page), { timeout: 60_000 }).toBe('Finished · 50 / 50 trials')
     await expect.poll(async () => Number(await page.getByTestId('history-chart').getAttribute('data-points'))).toBeGreaterThanOrEqual(50)
-    await expect.poll(async () => page.getByTestId('trial-row').count()).toBeGreaterThanOrEqual(50)
+    await expect.poll(async () => Number(await page.getByTestId('trials-shown').textContent())).toBeGreaterThanOrEqual(50)
 
     const third = page.getByTestId('trial-row').nth(2)
     const thirdNumber = await third.getAttribute('data-trial')
@@ -179,8 +179,9 @@ describe('the binning studio in Chromium over `histune serve`', () => {
       .toMatch(/^(Finished|Failed|Cancelled)/)
     expect(await studyStatus(page)).toBe('Finished · 2000 / 2000 trials')
     await expect.poll(async () => Number(await page.getByTestId('history-chart').getAttribute('data-points'))).toBe(2000)
-    await expect.poll(async () => page.getByTestId('trials-shown').textContent()).toBe('First 100 of 2000')
-    expect(await page.getByTestId('trial-row').count()).toBe(100)
+    await expect.poll(async () => page.getByTestId('trials-shown').textContent()).toBe('2000')
+    // The table draws only the rows in view (and a few beyond), whatever the number of trials.
+    expect(await page.getByTestId('trial-row').count()).toBeLessThan(60)
 
     const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks)
     const max = longTasks.length ? Math.max(...longTasks) : 0

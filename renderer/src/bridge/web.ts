@@ -49,7 +49,8 @@ function isHistuneEvent(value: unknown): value is HistuneEvent {
     type === 'settings-changed' ||
     type === 'study-setup' ||
     type === 'trials' ||
-    type === 'study-progress'
+    type === 'study-progress' ||
+    type === 'study-database'
   )
 }
 
@@ -104,6 +105,9 @@ export class WebBridge implements HistuneApi {
   engineInfo() {
     return this.#request('engineInfo', [])
   }
+  gpuStatus() {
+    return this.#request('gpuStatus', [])
+  }
   loadStudyConfigText(text: string, fileName?: string) {
     return this.#request('loadStudyConfigText', [text, fileName])
   }
@@ -133,6 +137,30 @@ export class WebBridge implements HistuneApi {
   }
   exportWorkspace(edges: ChannelEdges) {
     return this.#request('exportWorkspace', [edges])
+  }
+  studyImportances() {
+    return this.#request('studyImportances', [])
+  }
+  openStudyDatabase(path: string) {
+    return this.#request('openStudyDatabase', [path])
+  }
+  openStoredStudy(path: string, studyName: string) {
+    return this.#request('openStoredStudy', [path, studyName])
+  }
+  workspaceSource() {
+    return this.#request('workspaceSource', [])
+  }
+  validateWorkspaceText(text: string, fileName?: string) {
+    return this.#request('validateWorkspaceText', [text, fileName])
+  }
+  saveWorkspaceFile(path: string, text: string) {
+    return this.#request('saveWorkspaceFile', [path, text])
+  }
+  describePatchset(patchsetText: string, fileName?: string) {
+    return this.#request('describePatchset', [patchsetText, fileName])
+  }
+  applyPatchset(workspaceText: string, patchsetText: string, name: string) {
+    return this.#request('applyPatchset', [workspaceText, patchsetText, name])
   }
 
   onEvent(listener: (event: HistuneEvent) => void): Unsubscribe {

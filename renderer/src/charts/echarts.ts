@@ -4,6 +4,7 @@ import {
   BarChart,
   CustomChart,
   LineChart,
+  ParallelChart,
   ScatterChart,
   type BarSeriesOption,
   type CustomSeriesOption,
@@ -14,13 +15,15 @@ import {
   GridComponent,
   LegendComponent,
   MarkLineComponent,
+  ParallelComponent,
   TooltipComponent,
+  VisualMapContinuousComponent,
   type GridComponentOption,
   type LegendComponentOption,
   type MarkLineComponentOption,
   type TooltipComponentOption,
 } from 'echarts/components'
-import { CanvasRenderer } from 'echarts/renderers'
+import { CanvasRenderer, SVGRenderer } from 'echarts/renderers'
 
 echarts.use([
   BarChart,
@@ -31,7 +34,12 @@ echarts.use([
   LegendComponent,
   MarkLineComponent,
   TooltipComponent,
+  ParallelChart,
+  ParallelComponent,
+  VisualMapContinuousComponent,
   CanvasRenderer,
+  // Exports only: a chart is redrawn into an SVG string (no DOM) when the user saves it as SVG.
+  SVGRenderer,
 ])
 
 export type HistogramOption = echarts.ComposeOption<
@@ -52,5 +60,11 @@ export type StudyChartOption = echarts.ComposeOption<
   | TooltipComponentOption
   | MarkLineComponentOption
 >
+
+/**
+ * The study dashboard's charts: importances, contour, parallel coordinates. echarts' composed type
+ * rejects a parallel chart's own top-level keys, so these use the core option type.
+ */
+export type DashboardChartOption = echarts.EChartsCoreOption
 
 export { echarts }

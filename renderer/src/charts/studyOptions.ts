@@ -18,8 +18,8 @@ export const SIGNIFICANCE_MARGIN = { left: 64, right: 20, top: 12, bottom: 30 } 
 export const SIGNAL_COLOR = SAMPLE_PALETTE[0]
 export const BACKGROUND_COLOR = SAMPLE_PALETTE[1]
 const VIOLATION_COLOR: Record<ResolvedTheme, string> = { light: '#c8372d', dark: '#f08a7e' }
-const ACCENT: Record<ResolvedTheme, string> = { light: '#2f6fbd', dark: '#5a9be0' }
-const INFEASIBLE: Record<ResolvedTheme, string> = { light: '#a2a9b1', dark: '#5d656e' }
+export const ACCENT: Record<ResolvedTheme, string> = { light: '#2f6fbd', dark: '#5a9be0' }
+export const INFEASIBLE: Record<ResolvedTheme, string> = { light: '#a2a9b1', dark: '#5d656e' }
 
 /** Pixel x of a value on a plot of `width` pixels with these margins: the handles' mapping. */
 export function xToPixel(x: number, range: readonly [number, number], width: number, margin = PREVIEW_MARGIN): number {
@@ -32,7 +32,7 @@ export function pixelToX(px: number, range: readonly [number, number], width: nu
   return range[0] + ((px - margin.left) / plot) * (range[1] - range[0])
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
@@ -54,7 +54,7 @@ function rectangles(fill: string, stroke: string | null): CustomSeriesRenderItem
   }
 }
 
-function axisStyle(theme: ResolvedTheme) {
+export function axisStyle(theme: ResolvedTheme) {
   const c = CHART_COLORS[theme]
   return {
     nameTextStyle: { color: c.mutedText },
@@ -77,12 +77,12 @@ function trialLegend(theme: ResolvedTheme, extra: string[] = []) {
   }
 }
 
-function tooltipBase(theme: ResolvedTheme) {
+export function tooltipBase(theme: ResolvedTheme) {
   const c = CHART_COLORS[theme]
   return { backgroundColor: c.tooltipBackground, borderColor: c.tooltipBorder, textStyle: { color: c.text } }
 }
 
-function tipRow(color: string, name: string, value: string): string {
+export function tipRow(color: string, name: string, value: string): string {
   return (
     `<div class="chart-tip-row"><span class="chart-tip-swatch" style="background:${escapeHtml(color)}"></span>` +
     `<span class="chart-tip-name">${escapeHtml(name)}</span><span class="chart-tip-value">${value}</span></div>`
@@ -254,6 +254,33 @@ export function significanceOption(
 
 const LARGE_THRESHOLD = 200
 
+/**
+ * Points as one flat typed array (x0, y0, x1, y1, …): echarts deep-copies every array it is given
+ * on each `setOption`, but takes typed arrays as they are, so a redraw of thousands of trials does
+ * not first clone thousands of little arrays.
+ */
+function flatPoints(points: readonly HistoryPoint[]): Float64Array {
+  const flat = new Float64Array(points.length * 2)
+  points.forEach((p, i) => {
+    flat[2 * i] = p.number
+    flat[2 * i + 1] = p.value
+  })
+  return flat
+}
+
+/** The first two columns of each row, flat and typed (see `flatPoints`); tooltips look the rest up by index. */
+/** The dimensions of a flat typed array of points (echarts needs them named for typed data). */
+export const XY = ['x', 'y']
+
+export function flatXY(rows: readonly (readonly number[])[]): Float64Array {
+  const flat = new Float64Array(rows.length * 2)
+  rows.forEach((row, i) => {
+    flat[2 * i] = row[0] as number
+    flat[2 * i + 1] = row[1] as number
+  })
+  return flat
+}
+
 export interface HistoryPoint {
   number: number
   value: number
@@ -270,6 +297,46 @@ export function historyPoints(trials: readonly TrialRecord[], objective = 0): Hi
   return points
 }
 
+const BASELINE_METHODS: Record<string, string> = {
+  equal_width: 'equal width',
+  flat_signal: 'flat signal',
+  flat_background: 'flat background',
+  dp_optimum: 'DP optimum',
+  transfo_d: 'TransfoD',
+}
+
+export interface BaselineMarker {
+  /** The baseline's own name, e.g. `dp_optimum_40`. */
+  name: string
+  method: string
+  value: number
+  /** What the line says: the method and, for the best baseline, that it is. */
+  label: string
+}
+
+/**
+ * The best baseline of each method (`dp_optimum_3`, `dp_optimum_10`, … are one method), best
+ * first; baselines that failed or have no finite value are left out.
+ */
+export function baselineMarkers(
+  baselines: Readonly<Record<string, BaselineSummary>> | null,
+  direction: Direction,
+): BaselineMarker[] {
+  const best = new Map<string, { name: string; value: number }>()
+  for (const [name, b] of Object.entries(baselines ?? {})) {
+    if (b.error !== undefined || !Number.isFinite(b.value)) continue
+    const method = name.replace(/(_\d+)+$/, '')
+    const current = best.get(method)
+    if (current === undefined || isBetter(b.value, current.value, direction)) best.set(method, { name, value: b.value })
+  }
+  const sorted = [...best.entries()].sort(([, a], [, b]) => (isBetter(a.value, b.value, direction) ? -1 : isBetter(b.value, a.value, direction) ? 1 : 0))
+  return sorted.map(([method, { name, value }], i) => {
+    const shown = BASELINE_METHODS[method] ?? method.replace(/_/g, ' ')
+    const detail = name === method ? '' : ` (${name.slice(method.length + 1).replace(/_/g, ',')})`
+    return { name, method, value, label: `${i === 0 ? 'best baseline: ' : ''}${shown}${detail}` }
+  })
+}
+
 /** Each trial's value by number (feasible filled, infeasible hollow), the best-so-far step line, baselines. */
 export function historyOption(
   trials: readonly TrialRecord[],
@@ -280,29 +347,26 @@ export function historyOption(
 ): StudyChartOption {
   const c = CHART_COLORS[theme]
   const points = historyPoints(trials)
-  const feasible = points.filter((p) => p.feasible).map((p) => [p.number, p.value])
-  const infeasible = points.filter((p) => !p.feasible).map((p) => [p.number, p.value])
+  const feasible = flatPoints(points.filter((p) => p.feasible))
+  const infeasible = flatPoints(points.filter((p) => !p.feasible))
   const best = bestSoFar(trials, direction)
   const lastNumber = points.reduce((m, p) => Math.max(m, p.number), 0)
   const lastBest = best[best.length - 1]
   if (lastBest && lastBest[0] < lastNumber) best.push([lastNumber, lastBest[1]])
-  // Every baseline as a dashed line; only the best one labelled, or the labels would pile up.
-  const finite = Object.entries(baselines ?? {}).filter(([, b]) => b.error === undefined && Number.isFinite(b.value))
-  const bestBaseline = finite.reduce<[string, number] | null>(
-    (best, [name, b]) => (best === null || isBetter(b.value, best[1], direction) ? [name, b.value] : best),
-    null,
-  )
-  const baselineLines = finite.map(([name, b]) => ({
-    name,
-    yAxis: b.value,
+  // One dashed line per baseline method (TransfoD, flat signal, the DP optimum, …) at its best
+  // value, labelled; the labels take turns along the line so that close values stay readable.
+  const positions = ['insideEndTop', 'insideMiddleTop', 'insideStartTop', 'insideEndBottom', 'insideMiddleBottom', 'insideStartBottom'] as const
+  const baselineLines = baselineMarkers(baselines, direction).map((marker, i) => ({
+    name: marker.name,
+    yAxis: marker.value,
     label: {
-      show: bestBaseline?.[0] === name,
-      formatter: `best baseline: ${name}`,
-      position: 'insideStartTop' as const,
+      show: true,
+      formatter: marker.label,
+      position: positions[i % positions.length],
       color: c.mutedText,
       fontSize: 10.5,
     },
-    emphasis: { label: { show: true, formatter: name } },
+    emphasis: { label: { show: true, formatter: `${marker.name}: ${formatNumber(marker.value)}` } },
   }))
   return {
     animation: false,
@@ -341,6 +405,7 @@ export function historyOption(
         type: 'scatter',
         name: 'Feasible',
         data: feasible,
+        dimensions: XY,
         symbolSize: 6,
         itemStyle: { color: ACCENT[theme], opacity: 0.75 },
         large: true,
@@ -351,6 +416,7 @@ export function historyOption(
         type: 'scatter',
         name: 'Infeasible',
         data: infeasible,
+        dimensions: XY,
         symbol: 'emptyCircle',
         symbolSize: 6,
         itemStyle: { color: INFEASIBLE[theme] },
@@ -425,7 +491,7 @@ export function paretoOption(
 }
 
 /** Value of one parameter as a number, when it is one (booleans as 0/1). */
-function numericParam(value: TrialRecord['params'][string] | undefined): number | null {
+export function numericParam(value: TrialRecord['params'][string] | undefined): number | null {
   if (typeof value === 'number' && Number.isFinite(value)) return value
   if (typeof value === 'boolean') return value ? 1 : 0
   return null
@@ -458,8 +524,9 @@ export function sliceOption(
       trigger: 'item',
       ...tooltipBase(theme),
       formatter: (params: unknown) => {
-        const p = params as { value?: unknown; color?: unknown }
-        const [x, y, number] = (p.value as number[] | undefined) ?? [0, 0, 0]
+        const p = params as { seriesId?: string; dataIndex?: number; color?: unknown }
+        const rows = p.seriesId === 'infeasible' ? infeasible : feasible
+        const [x, y, number] = rows[p.dataIndex ?? 0] ?? [0, 0, 0]
         return (
           `<div class="chart-tip"><div class="chart-tip-title">Trial ${number}</div>` +
           tipRow(typeof p.color === 'string' ? p.color : c.axis, escapeHtml(param), formatNumber(x as number)) +
@@ -483,7 +550,8 @@ export function sliceOption(
         id: 'feasible',
         type: 'scatter',
         name: 'Feasible',
-        data: feasible,
+        data: flatXY(feasible),
+        dimensions: XY,
         symbolSize: 6,
         itemStyle: { color: ACCENT[theme], opacity: 0.7 },
         large: true,
@@ -493,7 +561,8 @@ export function sliceOption(
         id: 'infeasible',
         type: 'scatter',
         name: 'Infeasible',
-        data: infeasible,
+        data: flatXY(infeasible),
+        dimensions: XY,
         symbol: 'emptyCircle',
         symbolSize: 6,
         itemStyle: { color: INFEASIBLE[theme] },

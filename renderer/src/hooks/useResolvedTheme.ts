@@ -4,8 +4,12 @@ import { resolveTheme, type ResolvedTheme } from '../store/studio'
 
 const DARK_QUERY = '(prefers-color-scheme: dark)'
 
+let query: MediaQueryList | null | undefined
+
+/** One query list for the page: React asks for the snapshot on every render of every chart. */
 function darkQuery(): MediaQueryList | null {
-  return typeof window.matchMedia === 'function' ? window.matchMedia(DARK_QUERY) : null
+  if (query === undefined) query = typeof window.matchMedia === 'function' ? window.matchMedia(DARK_QUERY) : null
+  return query
 }
 
 function subscribe(onChange: () => void): () => void {

@@ -3,21 +3,52 @@ import { useStudioStore } from '../store/context'
 import type { StudioActions, StudioState } from '../store/studio'
 
 /**
- * A slice of the store, re-rendered at most once per `intervalMs`. A streamed study changes the
- * trials several times a second; charts and tables subscribe through this instead of `useStudio`
- * so that a batch of trials costs no React work until the next tick. The latest value always lands.
+ * Every throttled view that is due lands in the same animation frame: React batches their state
+ * updates into one render, and the charts' `setOption` calls follow in that frame's effects, so a
+ * streamed batch costs one task per frame instead of one per chart and table.
+ */
+const dueFlushes = new Set<() => void>()
+let frameRequested = false
+
+function requestFrame(callback: () => void): void {
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(callback)
+  else setTimeout(callback, 16)
+}
+
+function flushInNextFrame(flush: () => void): void {
+  dueFlushes.add(flush)
+  if (frameRequested) return
+  frameRequested = true
+  requestFrame(() => {
+    frameRequested = false
+    const flushes = [...dueFlushes]
+    dueFlushes.clear()
+    for (const f of flushes) f()
+  })
+}
+
+/**
+ * A slice of the store, re-rendered at most once per `intervalMs` and then in the next animation
+ * frame, together with every other throttled view that is due. A streamed study changes the trials
+ * several times a second; charts and tables subscribe through this instead of `useStudio` so that a
+ * batch of trials costs no React work until the next tick. The latest value always lands.
  */
 export function useThrottledStudio<T>(selector: (state: StudioState & StudioActions) => T, intervalMs: number): T {
   const store = useStudioStore()
   const [value, setValue] = useState(() => selector(store.getState()))
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | null = null
+    let active = true
     let lastAt = 0
     let latest = selector(store.getState())
     const flush = () => {
-      timer = null
+      if (!active) return
       lastAt = Date.now()
       setValue(() => latest)
+    }
+    const due = () => {
+      timer = null
+      flushInNextFrame(flush)
     }
     flush()
     const unsubscribe = store.subscribe((state) => {
@@ -25,12 +56,12 @@ export function useThrottledStudio<T>(selector: (state: StudioState & StudioActi
       if (Object.is(next, latest)) return
       latest = next
       if (timer !== null) return
-      const wait = lastAt + intervalMs - Date.now()
-      if (wait <= 0) flush()
-      else timer = setTimeout(flush, wait)
+      timer = setTimeout(due, Math.max(0, lastAt + intervalMs - Date.now()))
     })
     return () => {
+      active = false
       unsubscribe()
+      dueFlushes.delete(flush)
       if (timer !== null) clearTimeout(timer)
     }
     // The selector is a module-level function at every call site, so it is not a dependency.

@@ -5,10 +5,13 @@ function carriesFiles(event: DragEvent): boolean {
   return types !== undefined && Array.from(types).includes('Files')
 }
 
-/** Prefer a `.json`, `.yaml` or `.yml` file (workspace or study config) when several are dropped at once. */
+/**
+ * When several files are dropped at once, prefer one Histune opens: a workspace, patchset or study
+ * config (`.json`, `.yaml`), else a study database (`.db`, `.sqlite`).
+ */
 function pickWorkspaceFile(files: FileList | readonly File[]): File | undefined {
   const list = Array.from(files)
-  return list.find((f) => /\.(json|ya?ml)$/i.test(f.name)) ?? list[0]
+  return list.find((f) => /\.(json|ya?ml)$/i.test(f.name)) ?? list.find((f) => /\.(db|sqlite3?)$/i.test(f.name)) ?? list[0]
 }
 
 /**

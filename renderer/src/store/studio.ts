@@ -5,6 +5,7 @@ import type {
   HistuneApi,
   HistuneEvent,
   RecentFile,
+  RecentStudy,
   Settings,
   Theme,
   WorkspaceSummary,
@@ -24,6 +25,11 @@ export interface StudioState extends StudyState {
   error: ApiError | null
   theme: Theme
   recentFiles: RecentFile[]
+  recentStudies: RecentStudy[]
+  /** A pyhf patchset dropped on the window, for the workspace editor to apply. */
+  droppedPatchset: { fileName: string; text: string } | null
+  /** The keyboard-shortcut help overlay is open. */
+  helpOpen: boolean
   selectedChannel: string | null
   engine: EngineInfo | null
 }
@@ -39,6 +45,10 @@ export interface StudioActions extends StudyActions {
   /** Read a picked study config in the renderer and load its text. */
   loadStudyConfigFile(file: File): Promise<void>
   openWorkspaceFile(path: string): Promise<void>
+  /** Reopen a recent study: a config file, or a study in a database. */
+  openRecentStudy(recent: RecentStudy): Promise<void>
+  takeDroppedPatchset(): { fileName: string; text: string } | null
+  setHelpOpen(open: boolean): void
   showOpenDialog(): Promise<void>
   setTheme(theme: Theme): Promise<void>
   selectChannel(name: string): void
@@ -48,6 +58,38 @@ export interface StudioActions extends StudyActions {
 }
 
 export type StudioStore = StoreApi<StudioState & StudioActions>
+
+export interface StudioStoreOptions extends StudySliceOptions {
+  /** The real path of a dropped file (Electron's webUtils through the preload); absent in a browser. */
+  pathForFile?: (file: File) => string | null
+}
+
+/** What kind of file a drop is, by its name (JSON files are told apart by their content). */
+export type DroppedKind = 'study-config' | 'json' | 'database' | 'root' | 'other'
+
+export function droppedKind(fileName: string): DroppedKind {
+  if (YAML_NAME.test(fileName)) return 'study-config'
+  if (/\.json$/i.test(fileName)) return 'json'
+  if (/\.(db|sqlite3?)$/i.test(fileName)) return 'database'
+  if (/\.root$/i.test(fileName)) return 'root'
+  return 'other'
+}
+
+/** A pyhf patchset: `metadata` and a `patches` array at the top level (pyhf's patchset schema). */
+export function isPatchset(text: string): boolean {
+  if (!/"patches"/.test(text)) return false
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'metadata' in parsed &&
+      Array.isArray((parsed as { patches?: unknown }).patches)
+    )
+  } catch {
+    return false
+  }
+}
 
 /** Keep the selected channel when the new workspace has it too, else select the first one. */
 function channelToSelect(summary: WorkspaceSummary, current: string | null): string | null {
@@ -71,6 +113,16 @@ export function resolveTheme(theme: Theme, systemPrefersDark: boolean): Resolved
 
 const YAML_NAME = /\.ya?ml$/i
 
+function rootFileError(file: string): ApiError {
+  return {
+    code: 'E_BAD_REQUEST',
+    message:
+      `${file} is a ROOT file: Histune reads ntuples through a study config (model.kind: ntuples, with each sample's file and tree). ` +
+      'Drop the study config that names this file; its relative paths resolve against the config’s folder.',
+    file,
+  }
+}
+
 /** A study config is YAML, or JSON with the two required sections at the top level. */
 export function isStudyConfig(fileName: string, text: string): boolean {
   if (YAML_NAME.test(fileName)) return true
@@ -83,7 +135,14 @@ export function isStudyConfig(fileName: string, text: string): boolean {
   }
 }
 
-export function createStudioStore(api: HistuneApi, host: ApiHost, options: StudySliceOptions = {}): StudioStore {
+export function createStudioStore(api: HistuneApi, host: ApiHost, options: StudioStoreOptions = {}): StudioStore {
+  const pathForFile = (file: File): string | null => {
+    try {
+      return options.pathForFile?.(file) || null
+    } catch {
+      return null
+    }
+  }
   return createStore<StudioState & StudioActions>()((set, get) => {
     /** Only the latest load may change the view: a slow earlier file must not replace a newer one. */
     let loadGeneration = 0
@@ -116,7 +175,7 @@ export function createStudioStore(api: HistuneApi, host: ApiHost, options: Study
     }
 
     function applySettings(settings: Settings) {
-      set({ theme: settings.theme, recentFiles: settings.recentFiles })
+      set({ theme: settings.theme, recentFiles: settings.recentFiles, recentStudies: settings.recentStudies ?? [] })
     }
 
     function tooLarge(file: File): ApiError | null {
@@ -137,6 +196,9 @@ export function createStudioStore(api: HistuneApi, host: ApiHost, options: Study
       error: null,
       theme: 'system',
       recentFiles: [],
+      recentStudies: [],
+      droppedPatchset: null,
+      helpOpen: false,
       selectedChannel: null,
       engine: null,
 
@@ -189,8 +251,17 @@ export function createStudioStore(api: HistuneApi, host: ApiHost, options: Study
       },
 
       async loadDroppedFile(file) {
-        if (YAML_NAME.test(file.name)) return get().loadStudyConfigFile(file)
-        if (!/\.json$/i.test(file.name) || tooLarge(file)) return get().loadWorkspaceFile(file)
+        // Electron knows where a dropped file lives: the backend reads it there, so a config's relative
+        // paths resolve against its own folder. A browser sends the name (databases) or the text.
+        const path = pathForFile(file)
+        const kind = droppedKind(file.name)
+        if (kind === 'database') return get().openStudyDatabase(path ?? file.name)
+        if (kind === 'root') {
+          set({ error: rootFileError(path ?? file.name) })
+          return
+        }
+        if (kind === 'study-config') return path ? get().openStudyConfigFile(path) : get().loadStudyConfigFile(file)
+        if (kind !== 'json' || tooLarge(file)) return get().loadWorkspaceFile(file)
         let text: string
         try {
           text = await readFileText(file)
@@ -198,8 +269,40 @@ export function createStudioStore(api: HistuneApi, host: ApiHost, options: Study
           set({ error: toApiError(reason) })
           return
         }
-        if (isStudyConfig(file.name, text)) return get().loadStudyConfigText(text, file.name)
+        if (isStudyConfig(file.name, text)) return path ? get().openStudyConfigFile(path) : get().loadStudyConfigText(text, file.name)
+        if (isPatchset(text)) {
+          if (get().summary === null) {
+            set({
+              view: 'workspace',
+              error: {
+                code: 'E_BAD_REQUEST',
+                message: `${file.name} is a pyhf patchset: open the workspace it patches first, then drop the patchset again to apply one of its patches.`,
+                file: file.name,
+              },
+            })
+            return
+          }
+          set({ droppedPatchset: { fileName: file.name, text }, view: 'workspace', error: null })
+          return
+        }
+        if (path) return get().openWorkspaceFile(path)
         return load(file.name, () => api.loadWorkspaceText(text, file.name))
+      },
+
+      openRecentStudy(recent) {
+        if (recent.kind === 'config') return get().openStudyConfigFile(recent.path)
+        if (recent.studyName !== undefined) return get().openStoredStudy(recent.path, recent.studyName)
+        return get().openStudyDatabase(recent.path)
+      },
+
+      takeDroppedPatchset() {
+        const dropped = get().droppedPatchset
+        if (dropped !== null) set({ droppedPatchset: null })
+        return dropped
+      },
+
+      setHelpOpen(open) {
+        set({ helpOpen: open })
       },
 
       async loadStudyConfigFile(file) {

@@ -5,8 +5,12 @@ import type {
   BinningEvaluation,
   ChannelEdges,
   Direction,
+  EngineInfo,
   HistuneApi,
   HistuneEvent,
+  ParameterImportances,
+  StoredStudy,
+  StudyDatabase,
   StudyProgress,
   StudySetup,
   StudyStartOptions,
@@ -58,11 +62,22 @@ export interface StudyState {
   studyOptions: StudyOptions
   /** A start/pause/resume/cancel request is on its way. */
   studyRequestPending: boolean
+  /** PED-ANOVA importances of the current study's parameters, refreshed while it runs. */
+  importances: ParameterImportances | null
+  importancesError: ApiError | null
+  /** The stored study "Continue" adds trials to (an opened one, or the last run kept in the studies database). */
+  storedStudy: { storage: string; studyName: string } | null
+  /** A study database dropped or reopened: its studies, to pick one. */
+  database: StudyDatabase | null
+  /** A database or stored study is being read (its file name). */
+  databaseLoading: { label: string } | null
 }
 
 export interface StudyActions {
   setView(view: StudioView): void
   loadStudyConfigText(text: string, fileName: string): Promise<void>
+  /** Load a study config the backend reads from `path` (relative model files resolve against its folder). */
+  openStudyConfigFile(path: string): Promise<void>
   selectBinningChannel(name: string): void
   moveEdge(channel: string, index: number, x: number): void
   addEdge(channel: string, x: number): void
@@ -78,12 +93,19 @@ export interface StudyActions {
   pauseStudy(): Promise<void>
   resumeStudy(): Promise<void>
   cancelStudy(): Promise<void>
+  /** Run the options' number of further trials in the stored study (resume it). */
+  continueStudy(): Promise<void>
+  openStudyDatabase(path: string): Promise<void>
+  openStoredStudy(path: string, studyName: string): Promise<void>
+  closeDatabase(): void
+  refreshImportances(): void
   exportWorkspace(): Promise<string | null>
   handleStudyEvent(event: HistuneEvent): boolean
 }
 
 export interface StudySliceHost {
   error: ApiError | null
+  engine: EngineInfo | null
 }
 
 type Full = StudyState & StudyActions & StudySliceHost
@@ -91,7 +113,14 @@ type Full = StudyState & StudyActions & StudySliceHost
 export interface StudySliceOptions {
   /** Runs the callback before the next paint (requestAnimationFrame); injectable for tests. */
   scheduleFrame?: (callback: () => void) => void
+  /** Least time between two importance requests while a study streams (ms). */
+  importanceIntervalMs?: number
 }
+
+/** Importances cost the backend a pass over all trials: a few times a minute is live enough. */
+export const IMPORTANCE_INTERVAL_MS = 2000
+
+const TERMINAL_STATES: readonly StudyProgress['state'][] = ['finished', 'cancelled', 'failed']
 
 function defaultScheduleFrame(callback: () => void): void {
   if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => callback())
@@ -132,6 +161,11 @@ export const INITIAL_STUDY_STATE: StudyState = {
   progress: null,
   studyOptions: { trials: 100, seed: null, workers: 1, sampler: 'tpe' },
   studyRequestPending: false,
+  importances: null,
+  importancesError: null,
+  storedStudy: null,
+  database: null,
+  databaseLoading: null,
 }
 
 export function createStudySlice(
@@ -141,7 +175,49 @@ export function createStudySlice(
   options: StudySliceOptions = {},
 ): StudyState & StudyActions {
   const scheduleFrame = options.scheduleFrame ?? defaultScheduleFrame
+  const importanceInterval = options.importanceIntervalMs ?? IMPORTANCE_INTERVAL_MS
   let setupGeneration = 0
+
+  // Importances: at most one request in flight and one every `importanceInterval` ms while trials stream.
+  let importanceTimer: ReturnType<typeof setTimeout> | null = null
+  let importanceInFlight = false
+  let importanceAgain = false
+  let importanceAt = -Infinity
+
+  function scheduleImportances(immediately = false) {
+    if (get().setup === null || (get().setup?.space.length ?? 0) === 0) return
+    if (importanceTimer !== null) {
+      if (!immediately) return
+      clearTimeout(importanceTimer)
+    }
+    const wait = immediately ? 0 : Math.max(0, importanceAt + importanceInterval - Date.now())
+    importanceTimer = setTimeout(() => {
+      importanceTimer = null
+      void fetchImportances()
+    }, wait)
+  }
+
+  async function fetchImportances() {
+    if (importanceInFlight) {
+      importanceAgain = true
+      return
+    }
+    importanceInFlight = true
+    importanceAt = Date.now()
+    const generation = setupGeneration
+    try {
+      const importances = await api.studyImportances()
+      if (generation === setupGeneration) set({ importances, importancesError: null })
+    } catch (reason) {
+      if (generation === setupGeneration) set({ importancesError: toApiError(reason) })
+    } finally {
+      importanceInFlight = false
+      if (importanceAgain) {
+        importanceAgain = false
+        scheduleImportances()
+      }
+    }
+  }
 
   // One evaluation in flight; edits meanwhile only mark the preview dirty and the latest edges
   // are sent when it settles, so a drag never queues stale requests.
@@ -161,10 +237,11 @@ export function createStudySlice(
 
   async function sendEvaluation() {
     const generation = setupGeneration
-    const { previewEdges: edges, evaluation: shown } = get()
+    const { previewEdges: edges, evaluation: shown, setup } = get()
     dirty = false
-    // Edits that end where they began (add an edge, remove it again) need no new score.
-    if (Object.keys(edges).length === 0 || (shown !== null && sameEdges(shown.edges, edges))) return
+    // A Python builder has no edges to score; edits that end where they began need no new score.
+    if (setup?.builder !== undefined || Object.keys(edges).length === 0) return
+    if (shown !== null && sameEdges(shown.edges, edges)) return
     inFlight = true
     try {
       const evaluation = await api.evaluateBinning(edges)
@@ -220,9 +297,30 @@ export function createStudySlice(
       selectedTrial: null,
       progress: null,
       studyOptions: optionsFor(setup, s.studyOptions),
+      importances: null,
+      importancesError: null,
+      storedStudy: null,
     }))
     requestEvaluation()
     void loadBaselines(generation)
+  }
+
+  /** The studies of a database to pick from; one that the studio can resume opens straight away. */
+  async function showDatabase(database: StudyDatabase) {
+    set({ database, databaseLoading: null, view: 'binning' })
+    const [only] = database.studies
+    if (database.studies.length === 1 && only?.resumable) await get().openStoredStudy(database.path, only.name)
+  }
+
+  async function loadSetup(label: string, request: () => Promise<StudySetup>) {
+    const generation = ++setupGeneration
+    set({ setupLoading: { label }, error: null, view: 'binning' })
+    try {
+      const setup = await request()
+      if (generation === setupGeneration) showSetup(setup)
+    } catch (reason) {
+      if (generation === setupGeneration) set({ setupLoading: null, error: toApiError(reason) })
+    }
   }
 
   function editChannel(channel: string, edit: (edges: readonly number[], domain: EdgeDomain) => readonly number[]) {
@@ -242,7 +340,8 @@ export function createStudySlice(
     return true
   }
 
-  async function control(request: () => Promise<StudyProgress>, before?: () => void) {
+  /** Send a start/pause/resume/cancel request; resolves whether the backend took it. */
+  async function control(request: () => Promise<StudyProgress>, before?: () => void): Promise<boolean> {
     set({ studyRequestPending: true })
     before?.()
     try {
@@ -258,8 +357,10 @@ export function createStudySlice(
           current.finished > progress.finished
         return { progress: newer ? current : progress, studyRequestPending: false }
       })
+      return true
     } catch (reason) {
       set({ studyRequestPending: false, error: toApiError(reason) })
+      return false
     }
   }
 
@@ -277,15 +378,12 @@ export function createStudySlice(
       set({ view })
     },
 
-    async loadStudyConfigText(text, fileName) {
-      const generation = ++setupGeneration
-      set({ setupLoading: { label: fileName }, error: null, view: 'binning' })
-      try {
-        const setup = await api.loadStudyConfigText(text, fileName)
-        if (generation === setupGeneration) showSetup(setup)
-      } catch (reason) {
-        if (generation === setupGeneration) set({ setupLoading: null, error: toApiError(reason) })
-      }
+    loadStudyConfigText(text, fileName) {
+      return loadSetup(fileName, () => api.loadStudyConfigText(text, fileName))
+    },
+
+    openStudyConfigFile(path) {
+      return loadSetup(path, () => api.openStudyConfigFile(path))
     },
 
     selectBinningChannel(name) {
@@ -354,31 +452,100 @@ export function createStudySlice(
       set((s) => ({ studyOptions: { ...s.studyOptions, ...options } }))
     },
 
-    startStudy() {
+    async startStudy() {
       const { studyOptions, setup } = get()
-      if (!setup) return Promise.resolve()
+      if (!setup) return
       const options: StudyStartOptions = {
         trials: studyOptions.trials,
         workers: studyOptions.workers,
         sampler: studyOptions.sampler,
       }
       if (studyOptions.seed !== null) options.seed = studyOptions.seed
-      return control(
+      const started = await control(
         () => api.startStudy(options),
-        () => set({ trialLog: EMPTY_TRIAL_LOG, bestTrial: null, selectedTrial: null, progress: null }),
+        () =>
+          set({
+            trialLog: EMPTY_TRIAL_LOG,
+            bestTrial: null,
+            selectedTrial: null,
+            progress: null,
+            importances: null,
+            storedStudy: null,
+          }),
       )
+      // The backend keeps studio studies in its studies database: the run can be continued later.
+      const database = get().engine?.studiesDatabase
+      const progress = get().progress
+      if (started && database !== undefined && progress !== null) {
+        set({ storedStudy: { storage: `sqlite:///${database}`, studyName: progress.studyName } })
+      }
     },
 
-    pauseStudy() {
-      return control(() => api.pauseStudy())
+    async continueStudy() {
+      const { studyOptions, setup, storedStudy } = get()
+      if (!setup || !storedStudy) return
+      const options: StudyStartOptions = {
+        trials: studyOptions.trials,
+        workers: studyOptions.workers,
+        sampler: studyOptions.sampler,
+        storage: storedStudy.storage,
+        studyName: storedStudy.studyName,
+      }
+      if (studyOptions.seed !== null) options.seed = studyOptions.seed
+      // The stored trials stay: the new ones continue their numbering.
+      await control(() => api.startStudy(options))
     },
 
-    resumeStudy() {
-      return control(() => api.resumeStudy())
+    async openStudyDatabase(path) {
+      set({ databaseLoading: { label: path }, error: null, view: 'binning' })
+      try {
+        await showDatabase(await api.openStudyDatabase(path))
+      } catch (reason) {
+        set({ databaseLoading: null, error: toApiError(reason) })
+      }
     },
 
-    cancelStudy() {
-      return control(() => api.cancelStudy())
+    async openStoredStudy(path, studyName) {
+      const generation = ++setupGeneration
+      set({ setupLoading: { label: `${studyName} · ${path}` }, error: null, view: 'binning' })
+      let stored: StoredStudy
+      try {
+        stored = await api.openStoredStudy(path, studyName)
+      } catch (reason) {
+        if (generation === setupGeneration) set({ setupLoading: null, error: toApiError(reason) })
+        return
+      }
+      if (generation !== setupGeneration) return
+      showSetup(stored.setup)
+      const direction = primaryDirection(stored.setup)
+      set({
+        trialLog: appendTrials(EMPTY_TRIAL_LOG, stored.trials),
+        bestTrial: bestTrial(null, stored.trials, direction),
+        progress: stored.progress,
+        storedStudy: { storage: stored.storage, studyName: stored.studyName },
+        database: null,
+      })
+      scheduleImportances(true)
+    },
+
+    closeDatabase() {
+      set({ database: null })
+    },
+
+    refreshImportances() {
+      scheduleImportances(true)
+    },
+
+    async pauseStudy() {
+      await control(() => api.pauseStudy())
+    },
+
+    async resumeStudy() {
+      await control(() => api.resumeStudy())
+    },
+
+    async cancelStudy() {
+      await control(() => api.cancelStudy())
     },
 
     async exportWorkspace() {
@@ -409,10 +576,16 @@ export function createStudySlice(
             trialLog: appendTrials(trialLog, event.trials),
             bestTrial: bestTrial(best, event.trials, primaryDirection(setup)),
           })
+          scheduleImportances()
           return true
         }
+        case 'study-database':
+          void showDatabase(event.database)
+          return true
         case 'study-progress':
           set({ progress: event.progress })
+          // The last batch's importances, once the run is over.
+          if (TERMINAL_STATES.includes(event.progress.state)) scheduleImportances(true)
           return true
         default:
           return false

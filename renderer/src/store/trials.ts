@@ -123,3 +123,88 @@ export function trialsCsv(trials: readonly TrialRecord[], objectiveNames: readon
     ])
   return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\n') + '\n'
 }
+
+/** Which trials the table shows by state. */
+export type TrialStateFilter = 'all' | 'feasible' | 'infeasible' | 'failed'
+
+type Comparison = '<' | '<=' | '>' | '>=' | '=' | '!='
+
+export interface TrialCondition {
+  column: string
+  op: Comparison
+  value: number
+}
+
+export type ParsedFilter = { ok: true; conditions: TrialCondition[] } | { ok: false; message: string }
+
+const CONDITION = /^([A-Za-z_#][\w.#]*)\s*(<=|>=|!=|==|=|<|>)\s*(-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)$/i
+
+/**
+ * Conditions like `n_bins <= 10, z0 > 2.1` (comma- or `and`-separated): a column is a parameter, an
+ * objective, `bins` or `#` (the trial number). Says which part it does not understand.
+ */
+export function parseTrialFilter(text: string, columns: readonly string[]): ParsedFilter {
+  const parts = text
+    .split(/,|\s+and\s+/i)
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+  const conditions: TrialCondition[] = []
+  for (const part of parts) {
+    const m = CONDITION.exec(part)
+    if (!m) return { ok: false, message: `cannot read “${part}”: write e.g. n_bins <= 10` }
+    const column = m[1] === 'number' ? '#' : (m[1] as string)
+    if (column !== '#' && !columns.includes(column)) {
+      return { ok: false, message: `no column “${column}” (columns: #, ${columns.join(', ')})` }
+    }
+    const op = (m[2] === '==' ? '=' : m[2]) as Comparison
+    conditions.push({ column, op, value: Number(m[3]) })
+  }
+  return { ok: true, conditions }
+}
+
+function columnValue(trial: TrialRecord, column: string, objectiveNames: readonly string[]): number | null {
+  if (column === '#') return trial.number
+  if (column === 'bins') return totalBins(trial.edges)
+  const objective = objectiveNames.indexOf(column)
+  if (objective >= 0) return objectiveValue(trial, objective)
+  const value = trial.params[column]
+  if (typeof value === 'number') return value
+  if (typeof value === 'boolean') return value ? 1 : 0
+  return null
+}
+
+function holds(x: number, op: Comparison, value: number): boolean {
+  switch (op) {
+    case '<':
+      return x < value
+    case '<=':
+      return x <= value
+    case '>':
+      return x > value
+    case '>=':
+      return x >= value
+    case '=':
+      return x === value
+    case '!=':
+      return x !== value
+  }
+}
+
+/** The trials in `state` that meet every condition (a trial without the column never does). */
+export function filterTrials(
+  trials: readonly TrialRecord[],
+  state: TrialStateFilter,
+  conditions: readonly TrialCondition[],
+  objectiveNames: readonly string[],
+): readonly TrialRecord[] {
+  if (state === 'all' && conditions.length === 0) return trials
+  return trials.filter((t) => {
+    if (state === 'feasible' && !(t.state === 'COMPLETE' && t.feasible)) return false
+    if (state === 'infeasible' && !(t.state === 'COMPLETE' && !t.feasible)) return false
+    if (state === 'failed' && t.state !== 'FAIL' && t.state !== 'PRUNED') return false
+    return conditions.every((c) => {
+      const x = columnValue(t, c.column, objectiveNames)
+      return x !== null && holds(x, c.op, c.value)
+    })
+  })
+}

@@ -1,7 +1,7 @@
 import { useStudio } from '../store/context'
 import { UploadIcon } from './icons'
 import { OpenWorkspaceButton } from './OpenWorkspaceButton'
-import { RecentFiles } from './RecentFiles'
+import { RecentFiles, RecentStudies } from './RecentFiles'
 
 export function EmptyState() {
   const host = useStudio((s) => s.host)
@@ -17,11 +17,12 @@ export function EmptyState() {
         </h1>
         <p className="drop-zone-hint">
           A HistFactory likelihood in pyhf JSON: channels, samples, modifiers, observations and
-          measurements.
+          measurements. A study config (YAML) or a study database (.db) opens the Binning view.
         </p>
         <OpenWorkspaceButton />
       </section>
       <RecentFiles />
+      <RecentStudies />
     </div>
   )
 }

@@ -6,6 +6,23 @@ import { OpenWorkspaceButton } from './OpenWorkspaceButton'
 import { ThemeToggle } from './ThemeToggle'
 import { ViewTabs } from './ViewTabs'
 
+function HelpButton() {
+  const setHelpOpen = useStudio((s) => s.setHelpOpen)
+  return (
+    <button
+      type="button"
+      className="icon-button help-button"
+      aria-label="Keyboard shortcuts"
+      aria-keyshortcuts="Shift+Slash"
+      title="Keyboard shortcuts (?)"
+      data-testid="help-button"
+      onClick={() => setHelpOpen(true)}
+    >
+      ?
+    </button>
+  )
+}
+
 export function Header() {
   const view = useStudio((s) => s.view)
   const workspaceFile = useStudio((s) => s.summary?.file)
@@ -34,6 +51,7 @@ export function Header() {
         {view === 'workspace' && hasWorkspace && <OpenWorkspaceButton label="Open…" variant="ghost" />}
         {view === 'binning' && hasSetup && <OpenStudyButton label="Open…" variant="ghost" />}
         <ThemeToggle />
+        <HelpButton />
       </div>
       {busy && (
         <div

@@ -1,4 +1,5 @@
 import { useStudio } from '../store/context'
+import { GpuStatus } from './GpuStatus'
 
 export function StatusBar() {
   const view = useStudio((s) => s.view)
@@ -18,6 +19,7 @@ export function StatusBar() {
   return (
     <footer className="status-bar">
       <span>{text}</span>
+      <GpuStatus />
       {engine && (
         <span>
           engine {engine.version} · {engine.host === 'electron' ? 'desktop' : 'histune serve'}

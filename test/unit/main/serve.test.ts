@@ -92,7 +92,7 @@ describe('histune serve bridge', () => {
     const received = new Promise<HistuneEvent>((resolve) => socket.once('message', (data) => resolve(JSON.parse(String(data)))))
     const { body } = await call('setTheme', ['dark'])
     expect(body.ok).toBe(true)
-    expect(await received).toEqual({ type: 'settings-changed', settings: { theme: 'dark', recentFiles: [] } })
+    expect(await received).toEqual({ type: 'settings-changed', settings: { theme: 'dark', recentFiles: [], recentStudies: [] } })
     socket.close()
   })
 })

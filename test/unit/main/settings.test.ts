@@ -14,7 +14,7 @@ describe('settings (conf, the engine of electron-store)', () => {
 
   it('starts from the defaults', () => {
     const settings = openConfSettings({ cwd: dir })
-    expect(settings.snapshot()).toEqual({ theme: settingsDefaults.theme, recentFiles: [] })
+    expect(settings.snapshot()).toEqual({ theme: settingsDefaults.theme, recentFiles: [], recentStudies: [] })
     expect(settings.windowBounds()).toEqual(settingsDefaults.windowBounds)
   })
 
@@ -25,6 +25,19 @@ describe('settings (conf, the engine of electron-store)', () => {
     const second = openConfSettings({ cwd: dir })
     expect(second.snapshot().theme).toBe('dark')
     expect(second.windowBounds()).toEqual({ x: 10, y: 20, width: 1000, height: 700 })
+  })
+
+  it('keeps recent studies apart from workspaces: one entry per config, and per study of a database', () => {
+    const settings = openConfSettings({ cwd: dir })
+    settings.addRecentStudy({ path: '/data/study.yaml', kind: 'config' }, new Date(2026, 0, 1))
+    settings.addRecentStudy({ path: '/data/studies.db', kind: 'database', studyName: 'a' }, new Date(2026, 0, 2))
+    settings.addRecentStudy({ path: '/data/studies.db', kind: 'database', studyName: 'b' }, new Date(2026, 0, 3))
+    settings.addRecentStudy({ path: '/data/studies.db', kind: 'database', studyName: 'a' }, new Date(2026, 0, 4))
+    const reopened = openConfSettings({ cwd: dir }).snapshot()
+    expect(reopened.recentFiles).toEqual([])
+    expect(reopened.recentStudies!.map((r) => `${r.kind}:${r.studyName ?? r.path}`)).toEqual(['database:a', 'database:b', 'config:/data/study.yaml'])
+    expect(settings.studiesDatabase()).toBe(join(dir, 'studies.db'))
+    expect(settings.clearRecentFiles().recentStudies).toEqual([])
   })
 
   it('puts the latest file first, without duplicates, and keeps at most ten', () => {

@@ -106,13 +106,18 @@ describe('the studio session', () => {
     expect(() => session.pause()).toThrow(/no study is running/)
   })
 
-  it('sends a Python builder config to `histune optimize`: the preview needs edges', async () => {
-    await expect(make().loadConfigFile(join(root, 'resources/examples/python/study.yaml'))).rejects.toMatchObject({
-      code: 'E_BAD_REQUEST',
-      path: 'model.kind',
-      message: expect.stringMatching(/histune optimize/),
-    })
-    expect(events.some((e) => e.type === 'study-setup')).toBe(false)
+  it('runs a Python builder study: its keyword arguments as the space, no edges to preview', async () => {
+    make()
+    const setup = await session.loadConfigFile(join(root, 'resources/examples/python/study.yaml'))
+    expect(setup.builder).toEqual({ file: 'builder.py', function: 'build_workspace' })
+    expect(setup.channels).toEqual([])
+    expect(setup.space.map((p) => p.name)).toEqual(['n_bins', 'lo', 'hi'])
+    await expect(session.evaluate({ SR: [0, 1] })).rejects.toThrow(/Python builder/)
+    await session.start({ trials: 4, seed: 1 })
+    await expect.poll(() => events.some((e) => e.type === 'study-progress' && e.progress.state === 'finished'), { timeout: 60_000 }).toBe(true)
+    const trials = await session.trials()
+    expect(trials.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE', 'COMPLETE'])
+    for (const t of trials) expect(t.values![0]).toBeGreaterThan(0.5)
   })
 
   it('refuses requests before a config is loaded', async () => {

@@ -133,8 +133,10 @@ describe('binning view', () => {
       store.getState().handleEvent({ type: 'trials', studyName: 'tutorial', trials: trials.slice(0, 75) })
       store.getState().handleEvent({ type: 'trials', studyName: 'tutorial', trials: trials.slice(75) })
     })
-    await waitFor(() => expect(screen.getAllByTestId('trial-row')).toHaveLength(100))
-    expect(screen.getByTestId('trials-shown').textContent).toBe('First 100 of 150')
+    await waitFor(() => expect(screen.getAllByTestId('trial-row').length).toBeGreaterThan(10))
+    // Only the rows in view (and a few beyond) are drawn; spacers stand for the rest.
+    expect(screen.getAllByTestId('trial-row').length).toBeLessThan(40)
+    expect(screen.getByTestId('trials-shown').textContent).toBe('150')
     // Best first: trial 149 is infeasible, so 148 leads and carries the badge.
     const first = screen.getAllByTestId('trial-row')[0]!
     expect(first.dataset.trial).toBe('149')

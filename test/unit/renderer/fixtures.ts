@@ -5,9 +5,13 @@ import type {
   BinningEvaluation,
   ChannelEdges,
   EngineInfo,
+  GpuStatusInfo,
   HistuneApi,
   HistuneEvent,
+  ParameterImportances,
   Settings,
+  StoredStudy,
+  StudyDatabase,
   StudyProgress,
   StudySetup,
   StudyStartOptions,
@@ -15,6 +19,9 @@ import type {
   TrialRecord,
   Unsubscribe,
   WorkspaceSummary,
+  WorkspaceSource,
+  WorkspaceValidation,
+  PatchsetSummary,
 } from '../../../preload/api'
 
 /** A two-channel signal-region/control-region workspace, summarised as the backend would. */
@@ -309,6 +316,11 @@ export class FakeHistuneApi implements HistuneApi {
     this.calls.push({ method: 'engineInfo', args: [] })
     return this.engine
   }
+  gpu: GpuStatusInfo = { selected: null, adapters: [], note: 'no GPU adapter', lastRun: null }
+  async gpuStatus(): Promise<GpuStatusInfo> {
+    this.calls.push({ method: 'gpuStatus', args: [] })
+    return this.gpu
+  }
   setup: StudySetup = tutorialSetup()
   /** Answer to evaluateBinning; by default a deterministic score of the edges. */
   evaluate: (edges: ChannelEdges) => Promise<BinningEvaluation> = async (edges) =>
@@ -368,6 +380,67 @@ export class FakeHistuneApi implements HistuneApi {
   async exportWorkspace(edges: ChannelEdges): Promise<string> {
     this.calls.push({ method: 'exportWorkspace', args: [edges] })
     return this.workspaceText
+  }
+
+  importances: ParameterImportances = {
+    studyName: 'tutorial',
+    nTrials: 40,
+    importances: [
+      { name: 'n_bins', importance: 0.62 },
+      { name: 'hi', importance: 0.27 },
+      { name: 'lo', importance: 0.11 },
+    ],
+  }
+  async studyImportances(): Promise<ParameterImportances> {
+    this.calls.push({ method: 'studyImportances', args: [] })
+    return this.importances
+  }
+  database: StudyDatabase = {
+    path: '/data/studies.db',
+    studies: [
+      { name: 'tutorial', directions: ['maximize'], nTrials: 3, bestValue: 2.1, startedAt: '2026-11-28T10:00:00.000Z', resumable: true, configFile: '/data/study.yaml' },
+      { name: 'optuna-made', directions: ['minimize'], nTrials: 9, bestValue: 0.4, startedAt: null, resumable: false },
+    ],
+  }
+  /** When set, opening a database rejects with it. */
+  databaseFailure: ApiError | null = null
+  async openStudyDatabase(path: string): Promise<StudyDatabase> {
+    this.calls.push({ method: 'openStudyDatabase', args: [path] })
+    if (this.databaseFailure) throw this.databaseFailure
+    return this.database
+  }
+  async openStoredStudy(path: string, studyName: string): Promise<StoredStudy> {
+    this.calls.push({ method: 'openStoredStudy', args: [path, studyName] })
+    return {
+      setup: this.setup,
+      trials: this.trials,
+      progress: { ...this.progress, studyName, state: 'idle', finished: this.trials.length, nTrials: this.trials.length },
+      storage: `sqlite:///${path}`,
+      studyName,
+    }
+  }
+
+  /** The workspace editor's requests (the editor's own tests use a fake with real JSON). */
+  editorSource: WorkspaceSource | null = null
+  async workspaceSource(): Promise<WorkspaceSource | null> {
+    this.calls.push({ method: 'workspaceSource', args: [] })
+    return this.editorSource
+  }
+  async validateWorkspaceText(text: string, fileName?: string): Promise<WorkspaceValidation> {
+    this.calls.push({ method: 'validateWorkspaceText', args: [text, fileName] })
+    return { ok: true, summary: twoChannelSummary(fileName) }
+  }
+  async saveWorkspaceFile(path: string, text: string): Promise<WorkspaceSummary> {
+    this.calls.push({ method: 'saveWorkspaceFile', args: [path, text] })
+    return twoChannelSummary(path)
+  }
+  async describePatchset(patchsetText: string, fileName?: string): Promise<PatchsetSummary> {
+    this.calls.push({ method: 'describePatchset', args: [patchsetText, fileName] })
+    return { description: '', labels: [], digests: {}, version: '1.0.0', patches: [] }
+  }
+  async applyPatchset(workspaceText: string, patchsetText: string, name: string): Promise<string> {
+    this.calls.push({ method: 'applyPatchset', args: [workspaceText, patchsetText, name] })
+    return workspaceText
   }
 
   onEvent(listener: (event: HistuneEvent) => void): Unsubscribe {

@@ -12,7 +12,7 @@ import { fileStem } from '../../download'
 import { formatNumber } from '../../format'
 import { useResolvedTheme } from '../../hooks/useResolvedTheme'
 import { useStudio } from '../../store/context'
-import { ChartPngButton } from './ChartPngButton'
+import { ChartExportButtons } from './ChartExportButtons'
 import { EdgeHandles } from './EdgeHandles'
 
 const NO_BINS: readonly BinContent[] = []
@@ -149,9 +149,9 @@ export function BinningPreview({ setup }: { setup: StudySetup }) {
           <span className="edge-count" data-testid="bin-count">
             {Math.max(edges.length - 1, 0)} bins
           </span>
-          <ChartPngButton
+          <ChartExportButtons
             chartRef={histogram.chartRef}
-            fileName={`${stem}-${channel.name}-binning.png`}
+            stem={`${stem}-${channel.name}-binning`}
             label="the binning preview"
             decorate={drawEdges}
           />
@@ -190,7 +190,7 @@ export function BinningPreview({ setup }: { setup: StudySetup }) {
           <option value="s/sqrt(b)">s/√b</option>
           <option value="s/b">s/b</option>
         </select>
-        <ChartPngButton chartRef={significance.chartRef} fileName={`${stem}-${channel.name}-significance.png`} label="the per-bin significance" />
+        <ChartExportButtons chartRef={significance.chartRef} stem={`${stem}-${channel.name}-significance`} label="the per-bin significance" />
       </div>
       <div
         ref={significance.containerRef}

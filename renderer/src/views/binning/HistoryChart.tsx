@@ -1,30 +1,31 @@
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useMemo, useRef } from 'react'
 import type { StudySetup, TrialRecord } from '../../../../preload/api'
 import { historyOption, historyPoints } from '../../charts/studyOptions'
 import { useEChart } from '../../charts/useEChart'
 import { fileStem } from '../../download'
 import { useResolvedTheme } from '../../hooks/useResolvedTheme'
+import { useRedrawInterval } from '../../hooks/useRedrawInterval'
 import { useThrottledStudio } from '../../hooks/useThrottledStudio'
 import { useStudio } from '../../store/context'
-import { ChartPngButton } from './ChartPngButton'
+import { ChartExportButtons } from './ChartExportButtons'
 import { objectiveLabel } from './labels'
 
 /** Redraws at most ten times a second however fast trials stream in. */
 export const CHART_INTERVAL_MS = 100
-const MAX_CHART_INTERVAL_MS = 1000
 
 const selectTrials = (s: { trialLog: { list: TrialRecord[] } }) => s.trialLog.list
 
 /** Optimisation history: each trial's value, the best so far, and the baselines as dashed lines. */
 export function HistoryChart({ setup }: { setup: StudySetup }) {
   const theme = useResolvedTheme()
-  const [interval, setRedrawInterval] = useState(CHART_INTERVAL_MS)
+  // Backs off when a redraw is slow (a busy machine): the chart may lag, the page must not.
+  const [interval, timed] = useRedrawInterval(CHART_INTERVAL_MS)
   const trials = useThrottledStudio(selectTrials, interval)
   const baselines = useStudio((s) => s.baselines)
   const chart = useEChart()
   const objective = setup.objectiveNames[0] ?? 'z0'
   const direction = setup.directions[0] ?? 'maximize'
-  const nPoints = historyPoints(trials).length
+  const nPoints = useMemo(() => historyPoints(trials).length, [trials])
 
   // A new theme or objective rebuilds the chart; streamed trials merge into it (series by id),
   // which lets echarts keep its components instead of recreating them ten times a second.
@@ -35,12 +36,8 @@ export function HistoryChart({ setup }: { setup: StudySetup }) {
     if (!chart.ready || !chart.visible || !instance) return
     const rebuild = drawnStyle.current !== styleKey
     drawnStyle.current = styleKey
-    const started = performance.now()
-    instance.setOption(historyOption(trials, objectiveLabel(objective), direction, baselines, theme), { notMerge: rebuild })
-    // Back off when a redraw is slow (a busy machine): the chart may lag, the page must not.
-    const next = Math.min(Math.max(CHART_INTERVAL_MS, 5 * (performance.now() - started)), MAX_CHART_INTERVAL_MS)
-    setRedrawInterval((current) => (Math.abs(current - next) > 50 ? next : current))
-  }, [chart.ready, chart.visible, chart.chartRef, trials, objective, direction, baselines, theme, styleKey])
+    timed(() => instance.setOption(historyOption(trials, objectiveLabel(objective), direction, baselines, theme), { notMerge: rebuild }))
+  }, [chart.ready, chart.visible, chart.chartRef, trials, objective, direction, baselines, theme, styleKey, timed])
   useEffect(() => {
     if (!chart.ready) drawnStyle.current = null
   }, [chart.ready])
@@ -55,7 +52,7 @@ export function HistoryChart({ setup }: { setup: StudySetup }) {
           <span className="muted" data-testid="history-count">
             {nPoints} {nPoints === 1 ? 'trial' : 'trials'}
           </span>
-          <ChartPngButton chartRef={chart.chartRef} fileName={`${fileStem(setup.name)}-history.png`} label="the optimisation history" />
+          <ChartExportButtons chartRef={chart.chartRef} stem={`${fileStem(setup.name)}-history`} label="the optimisation history" />
         </div>
       </div>
       <div

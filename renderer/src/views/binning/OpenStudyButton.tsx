@@ -2,7 +2,11 @@ import { useRef } from 'react'
 import { useStudio } from '../../store/context'
 import { FolderOpenIcon } from '../icons'
 
-/** A file input in both hosts: the renderer reads the config and sends its text. */
+/**
+ * A file input in both hosts, for a study config or a study database. It opens the file as a drop
+ * does: from its real path in Electron (so a config's relative paths resolve beside it), else by
+ * its name and text.
+ */
 export function OpenStudyButton({
   label = 'Open study config…',
   variant = 'primary',
@@ -10,7 +14,7 @@ export function OpenStudyButton({
   label?: string
   variant?: 'primary' | 'ghost'
 }) {
-  const loadStudyConfigFile = useStudio((s) => s.loadStudyConfigFile)
+  const loadDroppedFile = useStudio((s) => s.loadDroppedFile)
   const inputRef = useRef<HTMLInputElement>(null)
   return (
     <>
@@ -21,14 +25,14 @@ export function OpenStudyButton({
       <input
         ref={inputRef}
         type="file"
-        accept=".yaml,.yml,.json,application/yaml,application/json"
+        accept=".yaml,.yml,.json,.db,.sqlite,.sqlite3,application/yaml,application/json"
         hidden
-        aria-label="Choose a study config file"
+        aria-label="Choose a study config or a study database"
         data-testid="study-file-input"
         onChange={(event) => {
           const file = event.currentTarget.files?.[0]
           event.currentTarget.value = ''
-          if (file) void loadStudyConfigFile(file)
+          if (file) void loadDroppedFile(file)
         }}
       />
     </>

@@ -5,7 +5,7 @@ import { useEChart } from '../../charts/useEChart'
 import { fileStem } from '../../download'
 import { useResolvedTheme } from '../../hooks/useResolvedTheme'
 import { useThrottledStudio } from '../../hooks/useThrottledStudio'
-import { ChartPngButton } from './ChartPngButton'
+import { ChartExportButtons } from './ChartExportButtons'
 import { CHART_INTERVAL_MS } from './HistoryChart'
 import { objectiveLabel } from './labels'
 
@@ -34,7 +34,7 @@ export function ParetoChart({ setup }: { setup: StudySetup }) {
         <h2 id="pareto-title" className="panel-title">
           Pareto front · {names[0]} vs {names[1]}
         </h2>
-        <ChartPngButton chartRef={chart.chartRef} fileName={`${fileStem(setup.name)}-pareto.png`} label="the Pareto front" />
+        <ChartExportButtons chartRef={chart.chartRef} stem={`${fileStem(setup.name)}-pareto`} label="the Pareto front" />
       </div>
       <div ref={chart.containerRef} className="history-chart" data-testid="pareto-chart" role="img" aria-label={`Pareto front of ${names[0]} and ${names[1]}`} />
     </section>

@@ -4,8 +4,9 @@ import { sliceOption } from '../../charts/studyOptions'
 import { useEChart } from '../../charts/useEChart'
 import { fileStem } from '../../download'
 import { useResolvedTheme } from '../../hooks/useResolvedTheme'
+import { useRedrawInterval } from '../../hooks/useRedrawInterval'
 import { useThrottledStudio } from '../../hooks/useThrottledStudio'
-import { ChartPngButton } from './ChartPngButton'
+import { ChartExportButtons } from './ChartExportButtons'
 import { objectiveLabel } from './labels'
 
 const SLICE_INTERVAL_MS = 250
@@ -15,7 +16,8 @@ const selectTrials = (s: { trialLog: { list: TrialRecord[] } }) => s.trialLog.li
 /** Slice plot: how the objective depends on one search parameter at a time. */
 export function SliceChart({ setup }: { setup: StudySetup }) {
   const theme = useResolvedTheme()
-  const trials = useThrottledStudio(selectTrials, SLICE_INTERVAL_MS)
+  const [interval, timed] = useRedrawInterval(SLICE_INTERVAL_MS)
+  const trials = useThrottledStudio(selectTrials, interval)
   const [chosen, setChosen] = useState<string | null>(null)
   const selectId = useId()
   const chart = useEChart()
@@ -24,8 +26,10 @@ export function SliceChart({ setup }: { setup: StudySetup }) {
 
   useEffect(() => {
     if (!chart.ready || !chart.visible || !param) return
-    chart.chartRef.current?.setOption(sliceOption(trials, param.name, objective, param.log === true, theme), { notMerge: true })
-  }, [chart.ready, chart.visible, chart.chartRef, trials, param, objective, theme])
+    const instance = chart.chartRef.current
+    if (!instance) return
+    timed(() => instance.setOption(sliceOption(trials, param.name, objective, param.log === true, theme), { notMerge: true }))
+  }, [chart.ready, chart.visible, chart.chartRef, trials, param, objective, theme, timed])
 
   if (!param) return null
   return (
@@ -45,7 +49,7 @@ export function SliceChart({ setup }: { setup: StudySetup }) {
               ))}
             </select>
           </div>
-          <ChartPngButton chartRef={chart.chartRef} fileName={`${fileStem(setup.name)}-slice-${param.name}.png`} label="the slice plot" />
+          <ChartExportButtons chartRef={chart.chartRef} stem={`${fileStem(setup.name)}-slice-${param.name}`} label="the slice plot" />
         </div>
       </div>
       <div

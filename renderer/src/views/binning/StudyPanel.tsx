@@ -76,7 +76,18 @@ function NumberField({
   )
 }
 
-function ProgressSummary({ progress, objective }: { progress: StudyProgress; objective: string }) {
+function ProgressSummary({
+  progress,
+  objective,
+  stored,
+  best,
+}: {
+  progress: StudyProgress
+  objective: string
+  stored: boolean
+  /** The best of every trial shown (a resumed study's earlier ones too), else the run's own. */
+  best: { value: number; number: number | null } | null
+}) {
   const fraction = progress.nTrials > 0 ? Math.min(progress.finished / progress.nTrials, 1) : 0
   const remaining = progress.nTrials - progress.finished
   const timeLeft =
@@ -85,7 +96,7 @@ function ProgressSummary({ progress, objective }: { progress: StudyProgress; obj
     <div className="study-progress" data-testid="study-progress" data-state={progress.state}>
       <div className="study-progress-head">
         <span className={`study-state study-state-${progress.state}`} data-testid="study-state">
-          {STATE_LABELS[progress.state]}
+          {progress.state === 'idle' && stored ? 'Stored' : STATE_LABELS[progress.state]}
         </span>
         <span className="study-count" data-testid="study-count">
           {progress.finished} / {progress.nTrials} trials
@@ -108,10 +119,10 @@ function ProgressSummary({ progress, objective }: { progress: StudyProgress; obj
           {progress.nComplete} complete · {progress.nInfeasible} infeasible · {progress.nFail} failed
         </span>
       </div>
-      {progress.bestValue !== null && (
+      {best !== null && (
         <p className="study-best" data-testid="study-best">
-          Best {objectiveLabel(objective)} <strong>{formatScore(progress.bestValue)}</strong>
-          {progress.bestTrial !== null && <span className="muted"> · trial #{progress.bestTrial}</span>}
+          Best {objectiveLabel(objective)} <strong>{formatScore(best.value)}</strong>
+          {best.number !== null && <span className="muted"> · trial #{best.number}</span>}
         </p>
       )}
       {progress.error && (
@@ -135,6 +146,8 @@ export function StudyPanel({ setup }: { setup: StudySetup }) {
   const resumeStudy = useStudio((s) => s.resumeStudy)
   const cancelStudy = useStudio((s) => s.cancelStudy)
   const applyBestTrial = useStudio((s) => s.applyBestTrial)
+  const continueStudy = useStudio((s) => s.continueStudy)
+  const storedStudy = useStudio((s) => s.storedStudy)
   const samplerId = useId()
 
   const state = progress?.state ?? 'idle'
@@ -201,7 +214,20 @@ export function StudyPanel({ setup }: { setup: StudySetup }) {
             data-testid="study-start"
           >
             <PlayIcon />
-            {state === 'idle' ? 'Start' : 'Start again'}
+            {state === 'idle' && !storedStudy ? 'Start' : 'Start new'}
+          </button>
+        )}
+        {!active && storedStudy && (
+          <button
+            type="button"
+            className="button button-ghost"
+            disabled={pending}
+            onClick={() => void continueStudy()}
+            data-testid="study-continue"
+            title={`Add ${options.trials} trials to study ${storedStudy.studyName}, kept in ${storedStudy.storage.replace(/^sqlite:\/\/\//, '')}`}
+          >
+            <PlayIcon />
+            Continue (+{options.trials})
           </button>
         )}
         {state === 'running' && (
@@ -233,7 +259,25 @@ export function StudyPanel({ setup }: { setup: StudySetup }) {
           Apply best
         </button>
       </div>
-      {progress && <ProgressSummary progress={progress} objective={objective} />}
+      {progress && (
+        <ProgressSummary
+          progress={progress}
+          objective={objective}
+          stored={storedStudy !== null}
+          best={
+            bestTrial?.values?.[0] !== undefined
+              ? { value: bestTrial.values[0], number: bestTrial.number }
+              : progress.bestValue !== null
+                ? { value: progress.bestValue, number: progress.bestTrial }
+                : null
+          }
+        />
+      )}
+      {storedStudy && (
+        <p className="chart-note" data-testid="study-storage">
+          Kept as <code>{storedStudy.studyName}</code> in <code>{storedStudy.storage.replace(/^sqlite:\/\/\//, '')}</code>
+        </p>
+      )}
     </section>
   )
 }

@@ -1,13 +1,18 @@
-import { memo, useMemo, useState, type KeyboardEvent } from 'react'
+import { memo, useId, useMemo, useState, type KeyboardEvent } from 'react'
 import type { Direction, StudySetup, TrialRecord } from '../../../../preload/api'
 import { useThrottledStudio } from '../../hooks/useThrottledStudio'
 import { useStudio } from '../../store/context'
-import { objectiveValue, totalBins } from '../../store/trials'
+import {
+  filterTrials,
+  objectiveValue,
+  parseTrialFilter,
+  totalBins,
+  type TrialCondition,
+  type TrialStateFilter,
+} from '../../store/trials'
 import { formatNumber } from '../../format'
 import { formatObjective, objectiveLabel } from './labels'
 
-/** Rows drawn at once: a study has thousands of trials; the sort decides which are on top. */
-export const TABLE_ROW_LIMIT = 100
 const TABLE_INTERVAL_MS = 250
 
 export type TrialSortKey = 'number' | 'value' | 'bins' | 'feasible' | 'state'
@@ -150,7 +155,31 @@ function SortHeader({
   )
 }
 
-/** The trials, sortable, the first rows of the chosen order; a click shows a trial's edges. */
+/** Rows drawn beyond the visible ones, above and below, so that scrolling shows no gap. */
+const OVERSCAN = 8
+/** Height of one row in pixels (rows do not wrap: see `.trials-table tbody tr`). */
+export const ROW_HEIGHT = 29
+/** The scroll box's height (`.trials-scroll`): fixed, so that no render has to ask the layout for it. */
+const VIEWPORT_HEIGHT = 440
+
+/** The rows of a scrolled list of `total` rows worth drawing: [first, end). */
+export function visibleRange(scrollTop: number, viewportHeight: number, total: number): [number, number] {
+  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN)
+  const end = Math.min(total, Math.ceil((scrollTop + viewportHeight) / ROW_HEIGHT) + OVERSCAN)
+  return [first, Math.max(first, end)]
+}
+
+const STATE_FILTERS: { value: TrialStateFilter; label: string }[] = [
+  { value: 'all', label: 'All trials' },
+  { value: 'feasible', label: 'Feasible' },
+  { value: 'infeasible', label: 'Infeasible' },
+  { value: 'failed', label: 'Failed or pruned' },
+]
+
+/**
+ * The trials, sorted, filtered by state and by conditions on their columns; only the rows in view
+ * are drawn (a study has thousands). A click, Enter or Space shows a trial's edges.
+ */
 export function TrialsTable({ setup }: { setup: StudySetup }) {
   const trials = useThrottledStudio(selectTrials, TABLE_INTERVAL_MS)
   const selectedTrial = useStudio((s) => s.selectedTrial)
@@ -158,12 +187,24 @@ export function TrialsTable({ setup }: { setup: StudySetup }) {
   const previewTrial = useStudio((s) => s.previewTrial)
   const [sortKey, setSortKey] = useState<TrialSortKey>('value')
   const [descending, setDescending] = useState(false)
+  const [stateFilter, setStateFilter] = useState<TrialStateFilter>('all')
+  const [filterText, setFilterText] = useState('')
+  const [scrollTop, setScrollTop] = useState(0)
+  const filterId = useId()
+  const stateId = useId()
   const direction = setup.directions[0] ?? 'maximize'
 
-  const rows = useMemo(
-    () => sortTrials(trials, sortKey, descending, direction).slice(0, TABLE_ROW_LIMIT),
-    [trials, sortKey, descending, direction],
+  const columns = useMemo(() => [...setup.objectiveNames, 'bins', ...setup.space.map((p) => p.name)], [setup])
+  const parsed = useMemo(() => parseTrialFilter(filterText, columns), [filterText, columns])
+  const conditions = parsed.ok ? parsed.conditions : NO_CONDITIONS
+  const shown = useMemo(
+    () => filterTrials(trials, stateFilter, conditions, setup.objectiveNames),
+    [trials, stateFilter, conditions, setup.objectiveNames],
   )
+  const sorted = useMemo(() => sortTrials(shown, sortKey, descending, direction), [shown, sortKey, descending, direction])
+  const [first, end] = visibleRange(scrollTop, VIEWPORT_HEIGHT, sorted.length)
+  const rows = sorted.slice(first, end)
+
   const onSort = (key: TrialSortKey) => {
     if (key === sortKey) setDescending((d) => !d)
     else {
@@ -171,6 +212,8 @@ export function TrialsTable({ setup }: { setup: StudySetup }) {
       setDescending(key === 'number')
     }
   }
+  const nColumns = setup.objectiveNames.length + 5
+  const filtered = shown.length !== trials.length
 
   return (
     <section className="panel trials-panel" aria-labelledby="trials-title">
@@ -179,14 +222,54 @@ export function TrialsTable({ setup }: { setup: StudySetup }) {
           Trials
         </h2>
         <span className="muted" data-testid="trials-shown">
-          {trials.length > TABLE_ROW_LIMIT ? `First ${TABLE_ROW_LIMIT} of ${trials.length}` : `${trials.length}`}
+          {filtered ? `${shown.length} of ${trials.length}` : `${trials.length}`}
         </span>
       </div>
+      <div className="trials-filter">
+        <label htmlFor={stateId} className="visually-hidden">
+          Trials to show
+        </label>
+        <select id={stateId} value={stateFilter} onChange={(e) => setStateFilter(e.currentTarget.value as TrialStateFilter)} data-testid="trials-state-filter">
+          {STATE_FILTERS.map((f) => (
+            <option key={f.value} value={f.value}>
+              {f.label}
+            </option>
+          ))}
+        </select>
+        <label htmlFor={filterId} className="visually-hidden">
+          Filter trials by their columns
+        </label>
+        <input
+          id={filterId}
+          type="search"
+          className={`trials-filter-input${parsed.ok ? '' : ' invalid'}`}
+          placeholder={`Filter, e.g. ${setup.space[0]?.name ?? 'bins'} <= 10, ${setup.objectiveNames[0] ?? 'z0'} > 2`}
+          value={filterText}
+          aria-invalid={!parsed.ok}
+          aria-describedby={parsed.ok ? undefined : `${filterId}-error`}
+          spellCheck={false}
+          onChange={(e) => setFilterText(e.currentTarget.value)}
+          data-testid="trials-filter"
+        />
+      </div>
+      {!parsed.ok && (
+        <p className="field-error" id={`${filterId}-error`} role="alert">
+          {parsed.message}
+        </p>
+      )}
       {trials.length === 0 ? (
         <p className="chart-note">No trials yet.</p>
+      ) : shown.length === 0 ? (
+        <p className="chart-note" data-testid="trials-none">
+          No trial matches the filter.
+        </p>
       ) : (
-        <div className="trials-scroll">
-          <table className="data-table trials-table" data-testid="trials-table">
+        <div
+          className="trials-scroll"
+          onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+          data-testid="trials-scroll"
+        >
+          <table className="data-table trials-table" data-testid="trials-table" aria-rowcount={sorted.length + 1}>
             <colgroup>
               <col className="col-number" />
               {setup.objectiveNames.map((name) => (
@@ -216,6 +299,11 @@ export function TrialsTable({ setup }: { setup: StudySetup }) {
               </tr>
             </thead>
             <tbody>
+              {first > 0 && (
+                <tr className="trials-spacer" aria-hidden="true" style={{ height: first * ROW_HEIGHT }}>
+                  <td colSpan={nColumns} />
+                </tr>
+              )}
               {rows.map((trial) => (
                 <TrialRow
                   key={trial.number}
@@ -226,6 +314,11 @@ export function TrialsTable({ setup }: { setup: StudySetup }) {
                   onPreview={previewTrial}
                 />
               ))}
+              {end < sorted.length && (
+                <tr className="trials-spacer" aria-hidden="true" style={{ height: (sorted.length - end) * ROW_HEIGHT }}>
+                  <td colSpan={nColumns} />
+                </tr>
+              )}
             </tbody>
           </table>
         </div>
@@ -233,3 +326,5 @@ export function TrialsTable({ setup }: { setup: StudySetup }) {
     </section>
   )
 }
+
+const NO_CONDITIONS: TrialCondition[] = []
