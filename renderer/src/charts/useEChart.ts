@@ -1,6 +1,7 @@
-import { useEffect, useRef, useState, type RefObject } from 'react'
+import { useCallback, useEffect, useRef, useState, type RefObject } from 'react'
 import { useElementSize } from '../hooks/useElementSize'
 import { echarts } from './echarts'
+import { chartFrames } from './frameScheduler'
 
 export interface EChartHandle {
   containerRef: RefObject<HTMLDivElement | null>
@@ -11,6 +12,12 @@ export interface EChartHandle {
   visible: boolean
   width: number
   height: number
+  /**
+   * Redraw in a coming animation frame, one heavy chart per frame (see frameScheduler): for the
+   * streaming dashboard charts, whose redraws would otherwise all land in one long task. A newer
+   * redraw replaces a queued one; none runs once the chart is gone.
+   */
+  draw: (name: string, redraw: (chart: echarts.ECharts) => void) => void
 }
 
 /** An echarts instance bound to a container, created once it has a size and resized with it. */
@@ -53,5 +60,13 @@ export function useEChart(): EChartHandle {
     chartRef.current?.resize()
   }, [width, height])
 
-  return { containerRef, chartRef, ready, visible, width, height }
+  useEffect(() => () => chartFrames.cancel(chartRef), [])
+  const draw = useCallback((name: string, redraw: (chart: echarts.ECharts) => void) => {
+    chartFrames.schedule(chartRef, name, () => {
+      const chart = chartRef.current
+      if (chart && !chart.isDisposed()) redraw(chart)
+    })
+  }, [])
+
+  return { containerRef, chartRef, ready, visible, width, height, draw }
 }

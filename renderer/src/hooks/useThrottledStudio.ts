@@ -1,11 +1,11 @@
-import { useEffect, useState } from 'react'
+import { startTransition, useEffect, useState } from 'react'
 import { useStudioStore } from '../store/context'
 import type { StudioActions, StudioState } from '../store/studio'
 
 /**
  * Every throttled view that is due lands in the same animation frame: React batches their state
- * updates into one render, and the charts' `setOption` calls follow in that frame's effects, so a
- * streamed batch costs one task per frame instead of one per chart and table.
+ * updates into one (time-sliced) render; the charts then queue their redraws, which the chart
+ * frame scheduler spreads over the following frames (charts/frameScheduler.ts).
  */
 const dueFlushes = new Set<() => void>()
 let frameRequested = false
@@ -44,7 +44,9 @@ export function useThrottledStudio<T>(selector: (state: StudioState & StudioActi
     const flush = () => {
       if (!active) return
       lastAt = Date.now()
-      setValue(() => latest)
+      // A transition: React renders the due views in slices of a few milliseconds, yielding to
+      // input and paint between them, instead of in one task.
+      startTransition(() => setValue(() => latest))
     }
     const due = () => {
       timer = null

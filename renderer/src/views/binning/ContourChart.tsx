@@ -38,12 +38,11 @@ export function ContourChart({ setup }: { setup: StudySetup }) {
     () => (xSpec && ySpec ? contourGrid(trials, xSpec, ySpec, direction) : null),
     [trials, xSpec, ySpec, direction],
   )
+  const { draw } = chart
   useEffect(() => {
     if (!chart.ready || !chart.visible || !grid || !xSpec || !ySpec) return
-    const instance = chart.chartRef.current
-    if (!instance) return
-    timed(() => instance.setOption(contourOption(grid, xSpec, ySpec, objective, theme), { notMerge: true }))
-  }, [chart.ready, chart.visible, chart.chartRef, grid, xSpec, ySpec, objective, theme, timed])
+    draw('contour', (instance) => timed(() => instance.setOption(contourOption(grid, xSpec, ySpec, objective, theme), { notMerge: true })))
+  }, [chart.ready, chart.visible, draw, grid, xSpec, ySpec, objective, theme, timed])
 
   if (!xSpec || !ySpec) return null
   const choose = (axis: 'x' | 'y', name: string) => {

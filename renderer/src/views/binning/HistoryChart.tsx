@@ -31,13 +31,15 @@ export function HistoryChart({ setup }: { setup: StudySetup }) {
   // which lets echarts keep its components instead of recreating them ten times a second.
   const styleKey = `${theme}|${objective}|${direction}`
   const drawnStyle = useRef<string | null>(null)
+  const { draw } = chart
   useEffect(() => {
-    const instance = chart.chartRef.current
-    if (!chart.ready || !chart.visible || !instance) return
-    const rebuild = drawnStyle.current !== styleKey
-    drawnStyle.current = styleKey
-    timed(() => instance.setOption(historyOption(trials, objectiveLabel(objective), direction, baselines, theme), { notMerge: rebuild }))
-  }, [chart.ready, chart.visible, chart.chartRef, trials, objective, direction, baselines, theme, styleKey, timed])
+    if (!chart.ready || !chart.visible) return
+    draw('history', (instance) => {
+      const rebuild = drawnStyle.current !== styleKey
+      drawnStyle.current = styleKey
+      timed(() => instance.setOption(historyOption(trials, objectiveLabel(objective), direction, baselines, theme), { notMerge: rebuild }))
+    })
+  }, [chart.ready, chart.visible, draw, trials, objective, direction, baselines, theme, styleKey, timed])
   useEffect(() => {
     if (!chart.ready) drawnStyle.current = null
   }, [chart.ready])

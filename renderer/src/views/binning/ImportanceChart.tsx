@@ -17,10 +17,11 @@ export function ImportanceChart({ setup }: { setup: StudySetup }) {
   const rows = importances?.importances ?? []
   const objective = objectiveLabel(setup.objectiveNames[0] ?? 'z0')
 
+  const { draw } = chart
   useEffect(() => {
     if (!chart.ready || !chart.visible || rows.length === 0) return
-    chart.chartRef.current?.setOption(importanceOption(rows, theme), { notMerge: true, lazyUpdate: true })
-  }, [chart.ready, chart.visible, chart.chartRef, rows, theme])
+    draw('importance', (instance) => instance.setOption(importanceOption(rows, theme), { notMerge: true }))
+  }, [chart.ready, chart.visible, draw, rows, theme])
 
   const top = rows[0]
   return (

@@ -21,12 +21,11 @@ export function ParallelChart({ setup }: { setup: StudySetup }) {
   const chart = useEChart()
   const objective = objectiveLabel(setup.objectiveNames[0] ?? 'z0')
 
+  const { draw } = chart
   useEffect(() => {
     if (!chart.ready || !chart.visible) return
-    const instance = chart.chartRef.current
-    if (!instance) return
-    timed(() => instance.setOption(parallelOption(trials, setup.space, objective, theme), { notMerge: true }))
-  }, [chart.ready, chart.visible, chart.chartRef, trials, setup.space, objective, theme, timed])
+    draw('parallel', (instance) => timed(() => instance.setOption(parallelOption(trials, setup.space, objective, theme), { notMerge: true })))
+  }, [chart.ready, chart.visible, draw, trials, setup.space, objective, theme, timed])
 
   return (
     <section className="panel" aria-labelledby="parallel-title">

@@ -22,11 +22,12 @@ export function ParetoChart({ setup }: { setup: StudySetup }) {
     setup.directions[1] ?? 'minimize',
   ]
 
+  const { draw } = chart
   useEffect(() => {
     if (!chart.ready || !chart.visible) return
-    chart.chartRef.current?.setOption(paretoOption(trials, names, directions, theme), { notMerge: true, lazyUpdate: true })
+    draw('pareto', (instance) => instance.setOption(paretoOption(trials, names, directions, theme), { notMerge: true }))
     // names and directions derive from the setup.
-  }, [chart.ready, chart.visible, chart.chartRef, trials, setup, theme])
+  }, [chart.ready, chart.visible, draw, trials, setup, theme])
 
   return (
     <section className="panel" aria-labelledby="pareto-title">

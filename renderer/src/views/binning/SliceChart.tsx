@@ -24,12 +24,11 @@ export function SliceChart({ setup }: { setup: StudySetup }) {
   const param = setup.space.find((p) => p.name === chosen) ?? setup.space[0]
   const objective = objectiveLabel(setup.objectiveNames[0] ?? 'z0')
 
+  const { draw } = chart
   useEffect(() => {
     if (!chart.ready || !chart.visible || !param) return
-    const instance = chart.chartRef.current
-    if (!instance) return
-    timed(() => instance.setOption(sliceOption(trials, param.name, objective, param.log === true, theme), { notMerge: true }))
-  }, [chart.ready, chart.visible, chart.chartRef, trials, param, objective, theme, timed])
+    draw('slice', (instance) => timed(() => instance.setOption(sliceOption(trials, param.name, objective, param.log === true, theme), { notMerge: true })))
+  }, [chart.ready, chart.visible, draw, trials, param, objective, theme, timed])
 
   if (!param) return null
   return (
