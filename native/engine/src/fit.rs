@@ -1,7 +1,8 @@
-//! Maximum-likelihood fits: minimise −logpdf with the bounded L-BFGS-B of `histune-optim`, starting
-//! from pyhf's suggested (or given) inits, holding fixed parameters at their init as pyhf does.
+//! Maximum-likelihood fits: minimise −logpdf with `histune-optim` (projected Newton on the exact
+//! Hessian, bounded L-BFGS-B as fallback), starting from pyhf's suggested (or given) inits, holding
+//! fixed parameters at their init as pyhf does.
 
-use histune_optim::{hessian, invert_spd_masked, ConvergenceReason, Minimizer, Options, Status};
+use histune_optim::{invert_spd_masked, ConvergenceReason, HessianObjective, Minimizer, Newton, Objective, Options, Status};
 
 use crate::error::{EngineError, Result};
 use crate::model::{Dataset, Model};
@@ -37,11 +38,36 @@ pub struct FitResult {
     pub uncertainty_error: Option<String>,
 }
 
-/// Reusable fitting state for one model: evaluator buffers and the minimiser's workspace.
+/// Reusable fitting state for one model: evaluator buffers and the minimisers' workspaces.
 pub struct Fitter<'m> {
     model: &'m Model,
     evaluator: crate::model::Evaluator,
+    /// Created on the first fit that uses it (its buffers are n_pars² each).
+    newton: Option<Newton>,
     minimizer: Minimizer,
+}
+
+/// Above this many parameters fits use L-BFGS-B only: Newton's dense n² buffers and Hessian
+/// assembly would dominate (memory 4·n² doubles per fitter).
+const NEWTON_MAX_PARS: usize = 1000;
+
+/// −logpdf of one dataset as the minimisers see it.
+struct Nll<'a> {
+    model: &'a Model,
+    data: &'a Dataset,
+    evaluator: &'a mut crate::model::Evaluator,
+}
+
+impl Objective for Nll<'_> {
+    fn value_and_gradient(&mut self, x: &[f64], grad: &mut [f64]) -> f64 {
+        self.evaluator.nll_and_grad(self.model, x, self.data, grad)
+    }
+}
+
+impl HessianObjective for Nll<'_> {
+    fn value_gradient_hessian(&mut self, x: &[f64], grad: &mut [f64], hess: &mut [f64]) -> f64 {
+        self.evaluator.nll_grad_hessian(self.model, x, self.data, grad, hess)
+    }
 }
 
 impl<'m> Fitter<'m> {
@@ -49,6 +75,7 @@ impl<'m> Fitter<'m> {
         Fitter {
             model,
             evaluator: model.evaluator(),
+            newton: None,
             minimizer: Minimizer::new(model.n_pars(), Options::default()),
         }
     }
@@ -112,21 +139,36 @@ impl<'m> Fitter<'m> {
         if let Some(it) = options.max_iterations {
             opts.max_iterations = it;
         }
-        self.minimizer.set_options(opts);
+        self.minimizer.set_options(opts.clone());
         let (mut summary, mut function_calls, mut iterations) = {
-            let evaluator = &mut self.evaluator;
-            let mut objective = |p: &[f64], g: &mut [f64]| evaluator.nll_and_grad(model, p, data, g);
-            let mut summary = self.minimizer.minimize_in_place(&mut objective, &mut x, &lower, &upper, &fixed);
-            let (mut calls, mut iterations) = (summary.n_evals, summary.iterations);
-            if summary.status == Status::LineSearchFailed {
-                // A stalled line search (typically a minimum sitting on a bound, reached only up to
-                // rounding) usually converges when restarted from where it stopped with a fresh memory.
-                let restart = self.minimizer.minimize_in_place(&mut objective, &mut x, &lower, &upper, &fixed);
-                calls += restart.n_evals;
-                iterations += restart.iterations;
-                summary = restart;
+            // Newton steps with the exact Hessian first; L-BFGS-B from Newton's best point when they
+            // cannot meet the gradient test (stiff constraints at rounding level). Models with kinks
+            // (normsys code1, histosys code0) go to L-BFGS-B directly: their piecewise curvature
+            // sends Newton into the shallower of the local minima beside a kink more often
+            // (test/parity/test_infer_generated.py). Very large models too (NEWTON_MAX_PARS).
+            let mut objective = Nll { model, data, evaluator: &mut self.evaluator };
+            let newton = if model.kink_parameters().is_empty() && n <= NEWTON_MAX_PARS {
+                let newton = self.newton.get_or_insert_with(|| Newton::new(n));
+                Some(newton.minimize_in_place(&mut objective, &mut x, &lower, &upper, &fixed, &opts))
+            } else {
+                None
+            };
+            if let Some(newton) = newton.filter(|r| r.converged || r.status == Status::NonFinite || r.status == Status::InvalidInput) {
+                (newton, newton.n_evals, newton.iterations)
+            } else {
+                let (newton_evals, newton_iterations) = newton.map_or((0, 0), |r| (r.n_evals, r.iterations));
+                let mut summary = self.minimizer.minimize_in_place(&mut objective, &mut x, &lower, &upper, &fixed);
+                let (mut calls, mut iterations) = (newton_evals + summary.n_evals, newton_iterations + summary.iterations);
+                if summary.status == Status::LineSearchFailed {
+                    // A stalled line search (typically a minimum sitting on a bound, reached only up to
+                    // rounding) usually converges when restarted from where it stopped with a fresh memory.
+                    let restart = self.minimizer.minimize_in_place(&mut objective, &mut x, &lower, &upper, &fixed);
+                    calls += restart.n_evals;
+                    iterations += restart.iterations;
+                    summary = restart;
+                }
+                (summary, calls, iterations)
             }
-            (summary, calls, iterations)
         };
         let mut status = format!("{:?}", summary.status);
         let mut converged = summary.converged;
@@ -147,10 +189,9 @@ impl<'m> Fitter<'m> {
         }
         let nll = summary.f;
         let (uncertainties, uncertainty_error) = if options.uncertainties {
-            let evaluator = &mut self.evaluator;
-            let mut objective = |p: &[f64], g: &mut [f64]| evaluator.nll_and_grad(model, p, data, g);
-            let h = hessian(&mut objective, &x, &fixed, &lower, &upper);
-            match invert_spd_masked(&h, n, &fixed) {
+            // Parameters that cannot move (fixed, or lower == upper) have no uncertainty.
+            let held: Vec<bool> = (0..n).map(|i| fixed[i] || lower[i] >= upper[i]).collect();
+            match self.covariance(&x, data, &held) {
                 Ok(cov) => ((0..n).map(|i| cov[i * n + i].max(0.0).sqrt()).collect::<Vec<_>>().into(), None),
                 Err(e) => (None, Some(e)),
             }
@@ -264,6 +305,19 @@ impl<'m> Fitter<'m> {
             }
         }
         true
+    }
+
+    /// Covariance at `pars`: the inverse of the exact Hessian of −logpdf over the parameters not
+    /// `held` (n_pars² row-major; rows and columns of held parameters are zero). Fails, saying
+    /// which parameter, when that Hessian is not positive definite.
+    pub fn covariance(&mut self, pars: &[f64], data: &Dataset, held: &[bool]) -> std::result::Result<Vec<f64>, String> {
+        let n = self.model.n_pars();
+        if pars.len() != n || held.len() != n {
+            return Err(format!("expected {n} parameters and {n} held flags, got {} and {}", pars.len(), held.len()));
+        }
+        let (mut g, mut h) = (vec![0.0; n], vec![0.0; n * n]);
+        self.evaluator.nll_grad_hessian(self.model, pars, data, &mut g, &mut h);
+        invert_spd_masked(&h, n, held)
     }
 
     /// Fit with the POI held at `mu` (pyhf's `fixed_poi_fit`).

@@ -43,6 +43,53 @@ impl InterpCode {
     }
 }
 
+/// An additive interpolation (codes 0, 2, 4p) is linear in the bin's changes up = hi − nom and
+/// down = nom − lo, with weights that depend on α only:
+///   Δ(α) = w_up(α)·up + w_down(α)·down,
+/// so a histosys over many bins needs the weights once per evaluation, not one polynomial per bin.
+/// Returns [w_up, w_down, w_up', w_down', w_up'', w_down''] on the branches [`Interpolation::eval`]
+/// takes (at the kink of code0, the branch from above).
+#[inline]
+pub fn additive_weights(code: InterpCode, alpha: f64) -> [f64; 6] {
+    match code {
+        InterpCode::Code0 => {
+            if alpha >= 0.0 {
+                [alpha, 0.0, 1.0, 0.0, 0.0, 0.0]
+            } else {
+                [0.0, alpha, 0.0, 1.0, 0.0, 0.0]
+            }
+        }
+        // a = (up − down)/2, b = (up + down)/2, with pyhf 0.7.6's branches outside |α| ≤ 1
+        InterpCode::Code2 => {
+            if alpha > 1.0 {
+                let t = alpha - 1.0;
+                [1.5 * t, -0.5 * t, 1.5, -0.5, 0.0, 0.0]
+            } else if alpha >= -1.0 {
+                let (h, h2) = (0.5 * alpha, 0.5 * alpha * alpha);
+                [h2 + h, h - h2, alpha + 0.5, 0.5 - alpha, 1.0, -1.0]
+            } else {
+                [-0.5 * alpha, 1.5 * alpha, -0.5, 1.5, 0.0, 0.0]
+            }
+        }
+        // poly·(up − down)/16 + α·(up + down)/2
+        InterpCode::Code4p => {
+            if alpha > 1.0 {
+                [alpha, 0.0, 1.0, 0.0, 0.0, 0.0]
+            } else if alpha < -1.0 {
+                [0.0, alpha, 0.0, 1.0, 0.0, 0.0]
+            } else {
+                let a2 = alpha * alpha;
+                let poly = 0.0625 * a2 * (a2 * (a2 * 3.0 - 10.0) + 15.0);
+                let dpoly = 0.0625 * alpha * (a2 * (a2 * 18.0 - 40.0) + 30.0);
+                let d2poly = 0.0625 * (a2 * (a2 * 90.0 - 120.0) + 30.0);
+                let h = 0.5 * alpha;
+                [poly + h, h - poly, dpoly + 0.5, 0.5 - dpoly, d2poly, -d2poly]
+            }
+        }
+        InterpCode::Code1 | InterpCode::Code4 => panic!("{} is multiplicative, not additive", code.as_str()),
+    }
+}
+
 /// One interpolation between (lo, nom, hi), with everything that depends only on them precomputed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Interpolation {
@@ -202,6 +249,46 @@ impl Interpolation {
             }
         }
     }
+
+    /// Second derivative with respect to α, on the same branch as [`eval`](Self::eval) (at the
+    /// kink of codes 0 and 1, the branch from above).
+    #[inline]
+    pub fn curvature(&self, alpha: f64) -> f64 {
+        match *self {
+            Interpolation::Code0 { .. } => 0.0,
+            Interpolation::Code1 { up, down, ln_up, ln_down } => {
+                if alpha >= 0.0 {
+                    up.powf(alpha) * ln_up * ln_up
+                } else {
+                    down.powf(-alpha) * ln_down * ln_down
+                }
+            }
+            Interpolation::Code2 { a, .. } => {
+                if (-1.0..=1.0).contains(&alpha) {
+                    2.0 * a
+                } else {
+                    0.0
+                }
+            }
+            Interpolation::Code4 { up, down, ln_up, ln_down, c } => {
+                if alpha >= 1.0 {
+                    up.powf(alpha) * ln_up * ln_up
+                } else if alpha <= -1.0 {
+                    down.powf(-alpha) * ln_down * ln_down
+                } else {
+                    2.0 * c[1] + alpha * (6.0 * c[2] + alpha * (12.0 * c[3] + alpha * (20.0 * c[4] + alpha * 30.0 * c[5])))
+                }
+            }
+            Interpolation::Code4p { a, .. } => {
+                if !(-1.0..=1.0).contains(&alpha) {
+                    0.0
+                } else {
+                    let a2 = alpha * alpha;
+                    a * (a2 * (a2 * 90.0 - 120.0) + 30.0)
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -231,6 +318,38 @@ mod tests {
                     (numeric - analytic).abs() < 1e-7 * (1.0 + analytic.abs()),
                     "{code:?} α={alpha}: {numeric} vs {analytic}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn curvatures_match_central_differences_of_the_derivative() {
+        for code in [InterpCode::Code0, InterpCode::Code1, InterpCode::Code2, InterpCode::Code4, InterpCode::Code4p] {
+            let (lo, nom, hi) = if code.is_multiplicative() { (0.85, 1.0, 1.25) } else { (7.0, 10.0, 14.0) };
+            let interp = Interpolation::new(code, lo, nom, hi);
+            for alpha in [-2.3, -0.7, -0.2, 0.15, 0.6, 0.95, 1.8] {
+                let h = 1e-6;
+                let numeric = (interp.eval(alpha + h).1 - interp.eval(alpha - h).1) / (2.0 * h);
+                let analytic = interp.curvature(alpha);
+                assert!((numeric - analytic).abs() < 1e-6 * (1.0 + analytic.abs()), "{code:?} α={alpha}: {numeric} vs {analytic}");
+            }
+        }
+    }
+
+    #[test]
+    fn additive_weights_reproduce_the_per_bin_interpolation() {
+        for code in [InterpCode::Code0, InterpCode::Code2, InterpCode::Code4p] {
+            for (lo, nom, hi) in [(7.0, 10.0, 14.0), (12.0, 10.0, 9.5), (0.0, 3.0, 3.2)] {
+                let interp = Interpolation::new(code, lo, nom, hi);
+                let (up, down) = (hi - nom, nom - lo);
+                for alpha in [-2.3, -1.0, -0.7, -0.2, 0.0, 0.15, 0.6, 1.0, 1.8] {
+                    let w = additive_weights(code, alpha);
+                    let (v, d) = interp.eval(alpha);
+                    let c = interp.curvature(alpha);
+                    for (mine, theirs) in [(w[0] * up + w[1] * down, v), (w[2] * up + w[3] * down, d), (w[4] * up + w[5] * down, c)] {
+                        assert!((mine - theirs).abs() < 1e-13 * (1.0 + theirs.abs()), "{code:?} α={alpha}: {mine} vs {theirs}");
+                    }
+                }
             }
         }
     }

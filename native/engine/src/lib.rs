@@ -7,6 +7,7 @@ pub mod config;
 pub mod digest;
 pub mod error;
 pub mod fit;
+mod hessian;
 pub mod interpolation;
 pub mod model;
 pub mod modifiers;

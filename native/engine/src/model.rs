@@ -8,7 +8,8 @@
 
 use crate::config::ModelConfig;
 use crate::error::{EngineError, Result};
-use crate::interpolation::{InterpCode, Interpolation};
+use crate::hessian::{HessianLayout, HessianScratch};
+use crate::interpolation::{additive_weights, InterpCode, Interpolation};
 use crate::modifiers;
 use crate::paramset::Constraint;
 use crate::spec::{parse_workspace, ModifierData, ModifierType, Workspace};
@@ -45,40 +46,43 @@ pub(crate) struct BinFactor {
     pub(crate) pars: Vec<usize>,
 }
 
-/// An additive histosys change: bin b gains Δ_b(α) with `interps[b]`.
+/// An additive histosys change: bin b gains Δ_b(α) = w_up(α)·up[b] + w_down(α)·down[b]
+/// (see `interpolation::additive_weights`), with up = hi − nom and down = nom − lo.
 #[derive(Debug, Clone)]
 pub(crate) struct HistoSysTerm {
     pub(crate) par: usize,
-    pub(crate) interps: Vec<Interpolation>,
+    pub(crate) code: InterpCode,
+    pub(crate) up: Vec<f64>,
+    pub(crate) down: Vec<f64>,
 }
 
 #[derive(Debug, Clone)]
-struct CompiledSample {
-    offset: usize,
-    nominal: Vec<f64>,
-    scalar: Vec<ScalarFactor>,
-    per_bin: Vec<BinFactor>,
-    histosys: Vec<HistoSysTerm>,
+pub(crate) struct CompiledSample {
+    pub(crate) offset: usize,
+    pub(crate) nominal: Vec<f64>,
+    pub(crate) scalar: Vec<ScalarFactor>,
+    pub(crate) per_bin: Vec<BinFactor>,
+    pub(crate) histosys: Vec<HistoSysTerm>,
     /// Where this sample's entries start in the evaluator's flat buffers.
-    scalar_start: usize,
-    bin_start: usize,
-    delta_start: usize,
+    pub(crate) scalar_start: usize,
+    pub(crate) bin_start: usize,
+    pub(crate) delta_start: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
-struct NormalTerm {
-    par: usize,
-    aux: usize,
-    sigma: f64,
+pub(crate) struct NormalTerm {
+    pub(crate) par: usize,
+    pub(crate) aux: usize,
+    pub(crate) sigma: f64,
     /// ln(σ·√(2π)), the normalisation pyhf keeps.
-    ln_norm: f64,
+    pub(crate) ln_norm: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
-struct PoissonTerm {
-    par: usize,
-    aux: usize,
-    factor: f64,
+pub(crate) struct PoissonTerm {
+    pub(crate) par: usize,
+    pub(crate) aux: usize,
+    pub(crate) factor: f64,
 }
 
 /// Expected yields of one sample in one channel (`channel` indexes `ModelConfig::channels`).
@@ -93,12 +97,12 @@ pub struct SampleYields {
 /// the data-only constants of the likelihood precomputed.
 #[derive(Debug, Clone)]
 pub struct Dataset {
-    main: Vec<f64>,
-    aux: Vec<f64>,
+    pub(crate) main: Vec<f64>,
+    pub(crate) aux: Vec<f64>,
     /// Σ_b c(n_b), see `poisson_constant`.
-    main_constant: f64,
+    pub(crate) main_constant: f64,
     /// c(a) per Poisson constraint.
-    poisson_constant: Vec<f64>,
+    pub(crate) poisson_constant: Vec<f64>,
 }
 
 impl Dataset {
@@ -119,19 +123,20 @@ impl Dataset {
 /// A compiled model. Immutable and `Sync`: share it between threads, one `Evaluator` each.
 #[derive(Debug, Clone)]
 pub struct Model {
-    config: ModelConfig,
-    samples: Vec<CompiledSample>,
-    normal: Vec<NormalTerm>,
-    poisson: Vec<PoissonTerm>,
-    n_aux: usize,
-    n_scalar: usize,
-    n_sample_bins: usize,
-    n_delta: usize,
-    max_bin_factors: usize,
+    pub(crate) config: ModelConfig,
+    pub(crate) samples: Vec<CompiledSample>,
+    pub(crate) normal: Vec<NormalTerm>,
+    pub(crate) poisson: Vec<PoissonTerm>,
+    pub(crate) n_aux: usize,
+    pub(crate) n_scalar: usize,
+    pub(crate) n_sample_bins: usize,
+    pub(crate) n_delta: usize,
+    pub(crate) max_bin_factors: usize,
     /// Parameters whose interpolation has a kink at α = 0 (normsys code1, histosys code0).
-    kinks: Vec<usize>,
-    observed: Dataset,
-    options: ModelOptions,
+    pub(crate) kinks: Vec<usize>,
+    pub(crate) observed: Dataset,
+    pub(crate) options: ModelOptions,
+    pub(crate) hessian_layout: HessianLayout,
 }
 
 impl Model {
@@ -282,7 +287,9 @@ impl Model {
                 poisson_constant: Vec::new(),
             },
             options,
+            hessian_layout: HessianLayout::default(),
         };
+        model.hessian_layout = HessianLayout::new(&model);
         let observed = model.config.observed_data(ws);
         model.observed = model.dataset(&observed)?;
         Ok(model)
@@ -384,6 +391,7 @@ impl Model {
             bin_product: vec![0.0; self.n_sample_bins],
             delta_deriv: vec![0.0; self.n_delta],
             prefix: vec![0.0; self.n_scalar.max(self.max_bin_factors) + 1],
+            hessian: HessianScratch::new(self),
         }
     }
 
@@ -454,15 +462,16 @@ impl Model {
 /// Scratch buffers for evaluating one model; reuse it across calls to avoid allocation.
 #[derive(Debug, Clone)]
 pub struct Evaluator {
-    nu: Vec<f64>,
-    weight: Vec<f64>,
-    scalar_value: Vec<f64>,
-    scalar_deriv: Vec<f64>,
-    scalar_product: Vec<f64>,
-    base: Vec<f64>,
-    bin_product: Vec<f64>,
-    delta_deriv: Vec<f64>,
-    prefix: Vec<f64>,
+    pub(crate) nu: Vec<f64>,
+    pub(crate) weight: Vec<f64>,
+    pub(crate) scalar_value: Vec<f64>,
+    pub(crate) scalar_deriv: Vec<f64>,
+    pub(crate) scalar_product: Vec<f64>,
+    pub(crate) base: Vec<f64>,
+    pub(crate) bin_product: Vec<f64>,
+    pub(crate) delta_deriv: Vec<f64>,
+    pub(crate) prefix: Vec<f64>,
+    pub(crate) hessian: HessianScratch,
 }
 
 impl Evaluator {
@@ -487,23 +496,32 @@ impl Evaluator {
             }
             self.scalar_product[s] = p;
             let n_bins = sample.nominal.len();
-            for b in 0..n_bins {
-                let mut delta = 0.0;
-                for (h, term) in sample.histosys.iter().enumerate() {
-                    let (v, d) = term.interps[b].eval(pars[term.par]);
-                    delta += v;
-                    if keep_derivatives {
-                        self.delta_deriv[sample.delta_start + h * n_bins + b] = d;
+            let bins = sample.bin_start..sample.bin_start + n_bins;
+            let base = &mut self.base[bins.clone()];
+            base.copy_from_slice(&sample.nominal);
+            for (h, term) in sample.histosys.iter().enumerate() {
+                let w = additive_weights(term.code, pars[term.par]);
+                for ((x, up), down) in base.iter_mut().zip(&term.up).zip(&term.down) {
+                    *x += w[0] * up + w[1] * down;
+                }
+                if keep_derivatives {
+                    let start = sample.delta_start + h * n_bins;
+                    let deriv = &mut self.delta_deriv[start..start + n_bins];
+                    for ((d, up), down) in deriv.iter_mut().zip(&term.up).zip(&term.down) {
+                        *d = w[2] * up + w[3] * down;
                     }
                 }
-                let base = sample.nominal[b] + delta;
-                let mut q = 1.0;
-                for f in &sample.per_bin {
-                    q *= pars[f.pars[b]];
+            }
+            let q = &mut self.bin_product[bins];
+            q.iter_mut().for_each(|v| *v = 1.0);
+            for f in &sample.per_bin {
+                for (v, &par) in q.iter_mut().zip(&f.pars) {
+                    *v *= pars[par];
                 }
-                self.base[sample.bin_start + b] = base;
-                self.bin_product[sample.bin_start + b] = q;
-                self.nu[sample.offset + b] += p * q * base;
+            }
+            let nu = &mut self.nu[sample.offset..sample.offset + n_bins];
+            for ((v, q), base) in nu.iter_mut().zip(q.iter()).zip(base.iter()) {
+                *v += p * q * base;
             }
         }
     }
@@ -528,10 +546,7 @@ impl Evaluator {
             let (base, q) = (&self.base[bins.clone()], &self.bin_product[bins]);
             if !sample.scalar.is_empty() {
                 // ∂ν_sb/∂f_k = (Π_{j≠k} f_j)·Q_sb·base_sb, summed over bins once per sample.
-                let mut sum = 0.0;
-                for b in 0..n_bins {
-                    sum += weight[b] * q[b] * base[b];
-                }
+                let sum: f64 = weight.iter().zip(q).zip(base).map(|((w, q), x)| w * q * x).sum();
                 let m = sample.scalar.len();
                 let values = &self.scalar_value[sample.scalar_start..sample.scalar_start + m];
                 let derivs = &self.scalar_deriv[sample.scalar_start..sample.scalar_start + m];
@@ -563,10 +578,7 @@ impl Evaluator {
             }
             for (h, term) in sample.histosys.iter().enumerate() {
                 let derivs = &self.delta_deriv[sample.delta_start + h * n_bins..sample.delta_start + (h + 1) * n_bins];
-                let mut g = 0.0;
-                for b in 0..n_bins {
-                    g += weight[b] * q[b] * derivs[b];
-                }
+                let g: f64 = weight.iter().zip(q).zip(derivs).map(|((w, q), d)| w * q * d).sum();
                 grad[term.par] += p * g;
             }
         }

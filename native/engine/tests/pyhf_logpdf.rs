@@ -203,6 +203,69 @@ fn analytic_gradient_matches_central_differences() {
 }
 
 #[test]
+fn analytic_hessian_matches_central_differences_of_the_gradient() {
+    for (normsys, histosys) in [("code4", "code4p"), ("code1", "code0"), ("code1", "code2")] {
+        let options = ModelOptions {
+            measurement: None,
+            normsys_code: InterpCode::parse(normsys).unwrap(),
+            histosys_code: InterpCode::parse(histosys).unwrap(),
+        };
+        let model = Model::from_text(&kitchen_sink().to_string(), options).unwrap();
+        let n = model.n_pars();
+        let mut ev = model.evaluator();
+        let mut state = 987654321u64;
+        let mut uniform = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for point in 0..6 {
+            let bounds = model.suggested_bounds();
+            let init = model.suggested_init();
+            let mut pars: Vec<f64> = init
+                .iter()
+                .zip(&bounds)
+                .map(|(&x0, &(lo, hi))| {
+                    if lo < 0.0 {
+                        -1.8 + 3.6 * uniform()
+                    } else {
+                        (x0 * (0.7 + 0.6 * uniform())).clamp(lo, hi)
+                    }
+                })
+                .collect();
+            if point == 0 {
+                // the POI on its lower bound: products with a zero factor
+                pars[model.poi_index()] = 0.0;
+            }
+            let (mut grad, mut hess) = (vec![0.0; n], vec![0.0; n * n]);
+            let f = ev.nll_grad_hessian(&model, &pars, model.observed(), &mut grad, &mut hess);
+            let mut g_plain = vec![0.0; n];
+            assert_eq!(f, ev.nll_and_grad(&model, &pars, model.observed(), &mut g_plain));
+            assert_eq!(grad, g_plain);
+            let (mut gp, mut gm) = (vec![0.0; n], vec![0.0; n]);
+            for j in 0..n {
+                let h = 1e-5 * pars[j].abs().max(1.0);
+                let mut p = pars.clone();
+                p[j] = pars[j] + h;
+                ev.nll_and_grad(&model, &p, model.observed(), &mut gp);
+                p[j] = pars[j] - h;
+                ev.nll_and_grad(&model, &p, model.observed(), &mut gm);
+                for i in 0..n {
+                    let numeric = (gp[i] - gm[i]) / (2.0 * h);
+                    let analytic = hess[i * n + j];
+                    assert!(
+                        (numeric - analytic).abs() < 1e-5 * (1.0 + analytic.abs()),
+                        "{normsys}/{histosys} point {point} H[{}, {}]: analytic {analytic} numeric {numeric}",
+                        model.par_names()[i],
+                        model.par_names()[j]
+                    );
+                    assert_eq!(hess[i * n + j], hess[j * n + i]);
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn gradient_is_finite_when_the_poi_is_zero() {
     let model = Model::from_text(&kitchen_sink().to_string(), ModelOptions::default()).unwrap();
     let mut pars = model.suggested_init();

@@ -112,6 +112,9 @@ fn main() {
         let r = rank_impacts(&model, &setup, None, None).unwrap();
         out["rankingS"] = json!(t.elapsed().as_secs_f64());
         out["rankingFits"] = json!(r.diagnostics.fits);
+        out["rankingFunctionCalls"] = json!(r.diagnostics.function_calls);
+        out["rankingIterations"] = json!(r.diagnostics.iterations);
+        out["rankingConverged"] = json!(r.diagnostics.converged);
         out["rankedParameters"] = json!(r.impacts.len());
     }
     if let Some(n) = value("--toys") {

@@ -26,7 +26,7 @@ pub use ranking::{rank_impacts, Impact, Ranking};
 pub use scan::{profile_scan, ProfileScan};
 pub use setup::Setup;
 pub use teststat::{test_statistic, TestStatistic, TestStatisticResult};
-pub use toys::{toys, ToyOptions, ToyResult};
+pub use toys::{toys, toys_with, CpuToys, ToyFitter, ToyGenerator, ToyOptions, ToyResult};
 
 #[cfg(test)]
 pub(crate) mod testing;

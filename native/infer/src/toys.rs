@@ -11,7 +11,7 @@
 use std::time::Instant;
 
 use histune_engine::paramset::Constraint;
-use histune_engine::{EngineError, Fitter, Model, Result};
+use histune_engine::{Dataset, EngineError, Fitter, Model, Result};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -111,6 +111,52 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 }
 
 pub fn toys(model: &Model, setup: &Setup, mu: f64, options: &ToyOptions, data: Option<&[f64]>) -> Result<ToyResult> {
+    toys_with(&mut CpuToys, model, setup, mu, options, data)
+}
+
+/// Toy i of hypothesis h (0: signal, 1: background), always the same dataset for the same seed.
+pub type ToyGenerator<'a> = dyn Fn(usize, usize) -> Result<Dataset> + Sync + 'a;
+
+/// Fits the test statistic on every toy of both hypotheses (`n_toys` each). The CPU fits toy by
+/// toy on all cores (`CpuToys`); histune-gpu fits them in lockstep batches.
+pub trait ToyFitter {
+    fn fit_toys(&mut self, model: &Model, setup: &Setup, kind: TestStatistic, mu: f64, n_toys: usize, toy: &ToyGenerator<'_>) -> Result<([Vec<f64>; 2], Tracker)>;
+}
+
+/// Each toy's two fits with the engine's `Fitter`, toys spread over all cores.
+pub struct CpuToys;
+
+impl ToyFitter for CpuToys {
+    fn fit_toys(&mut self, model: &Model, setup: &Setup, kind: TestStatistic, mu: f64, n_toys: usize, toy: &ToyGenerator<'_>) -> Result<([Vec<f64>; 2], Tracker)> {
+        let mut tracker = Tracker::default();
+        let mut run = |h: usize| -> Result<Vec<f64>> {
+            let results = (0..n_toys)
+                .into_par_iter()
+                .map_init(
+                    || Fitter::new(model),
+                    |fitter, i| {
+                        let data = toy(h, i)?;
+                        let mut t = Tracker::default();
+                        let e = evaluate(fitter, model, setup, kind, mu, &data, None, &mut t)?;
+                        Ok((e.value, t))
+                    },
+                )
+                .collect::<Result<Vec<_>>>()?;
+            let mut values = Vec::with_capacity(results.len());
+            for (v, t) in results {
+                values.push(v);
+                tracker.merge(t);
+            }
+            Ok(values)
+        };
+        let signal = run(0)?;
+        let background = run(1)?;
+        Ok(([signal, background], tracker))
+    }
+}
+
+/// `toys` with the toy fits done by `fitter`.
+pub fn toys_with(fitter_of_toys: &mut dyn ToyFitter, model: &Model, setup: &Setup, mu: f64, options: &ToyOptions, data: Option<&[f64]>) -> Result<ToyResult> {
     let started = Instant::now();
     let kind = options.test_stat;
     if options.n_toys == 0 {
@@ -132,38 +178,17 @@ pub fn toys(model: &Model, setup: &Setup, mu: f64, options: &ToyOptions, data: O
     }
     let mut fitter = Fitter::new(model);
     let obs = evaluate(&mut fitter, model, setup, kind, mu, &observed, None, &mut tracker)?;
-    let signal_point = obs.conditional.bestfit.clone();
     let background_fit = fitter.fit(&observed, &setup.conditional_fit(poi, asimov_mu(kind), None))?;
     tracker.record("background generation fit", &background_fit);
     let aux = aux_kinds(model);
     let n_main = model.n_main();
-    let run = |stream: u64, pars: &[f64]| -> Result<(Vec<f64>, Tracker)> {
-        let expected = model.expected_data(pars)?;
-        let results = (0..options.n_toys)
-            .into_par_iter()
-            .map_init(
-                || Fitter::new(model),
-                |fitter, i| {
-                    let mut rng = Rng::for_toy(options.seed, stream, i as u64);
-                    let toy = model.dataset(&sample(&mut rng, &expected, n_main, &aux))?;
-                    let mut t = Tracker::default();
-                    let e = evaluate(fitter, model, setup, kind, mu, &toy, None, &mut t)?;
-                    Ok((e.value, t))
-                },
-            )
-            .collect::<Result<Vec<_>>>()?;
-        let mut tracker = Tracker::default();
-        let mut values = Vec::with_capacity(results.len());
-        for (v, t) in results {
-            values.push(v);
-            tracker.merge(t);
-        }
-        Ok((values, tracker))
+    let expected = [model.expected_data(&obs.conditional.bestfit)?, model.expected_data(&background_fit.bestfit)?];
+    let toy = |h: usize, i: usize| -> Result<Dataset> {
+        let mut rng = Rng::for_toy(options.seed, h as u64, i as u64);
+        model.dataset(&sample(&mut rng, &expected[h], n_main, &aux))
     };
-    let (signal, t_sig) = run(0, &signal_point)?;
-    let (background, t_bkg) = run(1, &background_fit.bestfit)?;
-    tracker.merge(t_sig);
-    tracker.merge(t_bkg);
+    let ([signal, background], t_toys) = fitter_of_toys.fit_toys(model, setup, kind, mu, options.n_toys, &toy)?;
+    tracker.merge(t_toys);
 
     let sorted = |v: &[f64]| {
         let mut s = v.to_vec();

@@ -25,6 +25,13 @@
 //!
 //! [`minimize`] is the one-shot entry point; [`Minimizer`] keeps its
 //! workspace between calls so that repeated fits do not allocate.
+//!
+//! For objectives with a cheap exact Hessian ([`HessianObjective`]),
+//! [`Newton`] is a projected Newton method for the same box-constrained
+//! problems (ε-active bound set, Levenberg damping, loosely coupled parameters
+//! eliminated by a Schur complement) with the same convergence test; it
+//! reports a non-converged status rather than guessing, so that a caller can
+//! continue with L-BFGS-B from its best point.
 //! [`hessian`] and [`invert_spd`] give the curvature and covariance at the
 //! minimum.
 //!
@@ -50,8 +57,10 @@
 mod hessian;
 mod linalg;
 mod linesearch;
+mod newton;
 
 pub use hessian::{hessian, invert_spd, invert_spd_masked};
+pub use newton::{HessianObjective, Newton};
 
 use linalg::dot;
 

@@ -62,21 +62,19 @@ pub(crate) fn lu_solve(a: &[f64], n: usize, piv: &[usize], b: &mut [f64]) {
 /// index of the offending pivot and its value.
 pub(crate) fn cholesky(a: &mut [f64], n: usize) -> Result<(), (usize, f64)> {
     for j in 0..n {
-        let mut d = a[j * n + j];
-        for k in 0..j {
-            d -= a[j * n + k] * a[j * n + k];
-        }
+        let (above, rest) = a.split_at_mut(j * n + n);
+        let row_j = &above[j * n..j * n + j];
+        let d = above[j * n + j] - dot_unrolled(row_j, row_j);
         if !(d > 0.0) || !d.is_finite() {
             return Err((j, d));
         }
         let d = d.sqrt();
-        a[j * n + j] = d;
+        above[j * n + j] = d;
+        let row_j = &above[j * n..j * n + j];
         for i in j + 1..n {
-            let mut s = a[i * n + j];
-            for k in 0..j {
-                s -= a[i * n + k] * a[j * n + k];
-            }
-            a[i * n + j] = s / d;
+            let row_i = &mut rest[(i - j - 1) * n..(i - j) * n];
+            let s = row_i[j] - dot_unrolled(&row_i[..j], row_j);
+            row_i[j] = s / d;
         }
     }
     Ok(())
@@ -98,6 +96,24 @@ pub(crate) fn cholesky_solve(l: &[f64], n: usize, b: &mut [f64]) {
         }
         b[i] = s / l[i * n + i];
     }
+}
+
+/// Σ a_i·b_i with four independent partial sums (a single running sum is latency-bound).
+#[inline]
+pub(crate) fn dot_unrolled(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut sum = (acc[0] + acc[2]) + (acc[1] + acc[3]);
+    for (x, y) in ra.iter().zip(rb) {
+        sum += x * y;
+    }
+    sum
 }
 
 #[inline]

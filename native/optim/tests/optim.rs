@@ -865,3 +865,68 @@ fn noisy_objective_with_accurate_gradient_converges() {
         }
     }
 }
+
+/// Chained Rosenbrock with its exact Hessian, for the projected Newton minimiser.
+struct RosenbrockWithHessian;
+
+impl Objective for RosenbrockWithHessian {
+    fn value_and_gradient(&mut self, x: &[f64], grad: &mut [f64]) -> f64 {
+        rosenbrock(x, grad)
+    }
+}
+
+impl histune_optim::HessianObjective for RosenbrockWithHessian {
+    fn value_gradient_hessian(&mut self, x: &[f64], grad: &mut [f64], hess: &mut [f64]) -> f64 {
+        let n = x.len();
+        hess.iter_mut().for_each(|v| *v = 0.0);
+        for i in 0..n - 1 {
+            let a = x[i + 1] - x[i] * x[i];
+            hess[i * n + i] += -400.0 * a + 800.0 * x[i] * x[i] + 2.0;
+            hess[i * n + i + 1] += -400.0 * x[i];
+            hess[(i + 1) * n + i] += -400.0 * x[i];
+            hess[(i + 1) * n + i + 1] += 200.0;
+        }
+        rosenbrock(x, grad)
+    }
+}
+
+#[test]
+fn newton_reaches_the_rosenbrock_minimum_along_the_curved_valley() {
+    // (From the classic (−1.2, 1, …) start the chained function has a second local minimum near
+    // x_0 = −1, which Newton, like any local method, may find.)
+    let n = 10;
+    let (lo, hi, fixed) = unbounded(n);
+    let mut x: Vec<f64> = (0..n).map(|i| if i % 2 == 0 { 0.5 } else { -0.5 }).collect();
+    let summary = histune_optim::Newton::new(n).minimize_in_place(&mut RosenbrockWithHessian, &mut x, &lo, &hi, &fixed, &Options::default());
+    assert_eq!(summary.status, Status::Converged(ConvergenceReason::ProjectedGradient), "{summary:?}");
+    assert!(x.iter().all(|v| (v - 1.0).abs() < 1e-8), "{x:?}");
+}
+
+#[test]
+fn newton_stops_on_active_bounds_and_holds_fixed_parameters() {
+    // Minimum of the unbounded problem at x = 1; the box [-0.5, 0.5] holds it at the upper bound
+    // for the free parameters, and parameter 3 stays where it is.
+    let n = 6;
+    let (lo, hi) = (vec![-0.5; n], vec![0.5; n]);
+    let mut fixed = vec![false; n];
+    fixed[3] = true;
+    let mut x = vec![0.0; n];
+    x[3] = 0.25;
+    let summary = histune_optim::Newton::new(n).minimize_in_place(&mut RosenbrockWithHessian, &mut x, &lo, &hi, &fixed, &Options::default());
+    assert!(summary.converged, "{summary:?}");
+    assert_eq!(x[3], 0.25);
+    let reference = minimize(&mut rosenbrock, &{ let mut v = vec![0.0; n]; v[3] = 0.25; v }, &lo, &hi, &fixed, &Options::default());
+    assert!(reference.converged);
+    for (i, (mine, theirs)) in x.iter().zip(&reference.x).enumerate() {
+        assert!((mine - theirs).abs() < 1e-7, "{i}: Newton {mine} vs L-BFGS-B {theirs}");
+    }
+    assert!(x.contains(&0.5), "an active upper bound is hit exactly: {x:?}");
+}
+
+#[test]
+fn newton_reports_a_non_finite_start() {
+    let (lo, hi, fixed) = unbounded(2);
+    let mut x = vec![f64::INFINITY, 0.0];
+    let summary = histune_optim::Newton::new(2).minimize_in_place(&mut RosenbrockWithHessian, &mut x, &lo, &hi, &fixed, &Options::default());
+    assert!(!summary.converged);
+}

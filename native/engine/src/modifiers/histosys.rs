@@ -2,7 +2,7 @@
 //! templates `lo_data` (α = −1) and `hi_data` (α = +1), unit Gaussian constraint on α.
 //! Default interpolation: code4p. Shares its parameter set with a normsys of the same name.
 
-use crate::interpolation::{InterpCode, Interpolation};
+use crate::interpolation::InterpCode;
 use crate::model::HistoSysTerm;
 use crate::paramset::Requirement;
 
@@ -12,8 +12,10 @@ pub fn requirement() -> Requirement {
 
 /// Adds Δ_b(α) to each bin, interpolated between [lo_data, nominal, hi_data].
 pub(crate) fn term(par: usize, nominal: &[f64], lo_data: &[f64], hi_data: &[f64], code: InterpCode) -> HistoSysTerm {
-    let interps = (0..nominal.len())
-        .map(|b| Interpolation::new(code, lo_data[b], nominal[b], hi_data[b]))
-        .collect();
-    HistoSysTerm { par, interps }
+    HistoSysTerm {
+        par,
+        code,
+        up: hi_data.iter().zip(nominal).map(|(hi, nom)| hi - nom).collect(),
+        down: nominal.iter().zip(lo_data).map(|(nom, lo)| nom - lo).collect(),
+    }
 }
