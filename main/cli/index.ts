@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander'
+import { registerGpu } from './commands/gpu'
 import { registerInference } from './commands/inference'
 import { registerInspect } from './commands/inspect'
 import { registerOptimize } from './commands/optimize'
@@ -22,6 +23,7 @@ registerInspect(program)
 registerServe(program)
 registerInference(program)
 registerOptimize(program)
+registerGpu(program)
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT_BAD_INPUT)

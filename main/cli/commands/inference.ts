@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander'
 
 import { Model } from '../../engine'
+import * as gpu from '../../engine/gpu'
 import * as infer from '../../engine/inference'
 import type { InferenceDiagnostics, InferenceOptions } from '../../engine/inference'
 import { HistuneError } from '../../errors'
@@ -243,15 +244,22 @@ export function registerInference(program: Command): void {
     .option('--n <count>', 'toys per hypothesis', '1000')
     .option('--seed <seed>', 'random seed', '0')
     .addOption(new Option('--test-stat <name>', 'test statistic (default: q0 for --mu 0, else qtilde)').choices(['qtilde', 'q', 'q0']))
-    .action(async (workspace: string, opts: CommonOptions & { mu: string; n: string; seed: string; testStat?: string }) =>
+    .addOption(
+      new Option('--device <device>', 'where the toy fits run: cpu, gpu (lockstep batches) or auto (measured CPU/GPU crossover)')
+        .choices([...gpu.GPU_DEVICES])
+        .default('auto'),
+    )
+    .action(async (workspace: string, opts: CommonOptions & { mu: string; n: string; seed: string; testStat?: string; device: gpu.GpuDevice }) =>
       guarded(opts.json, async () => {
         const mu = number(opts.mu, '--mu')
         const nToys = integer(opts.n, '--n', 1)
         const seed = integer(opts.seed, '--seed', 0)
         if (seed > Number.MAX_SAFE_INTEGER) throw bad('--seed is too large')
         const testStat = (opts.testStat ?? (mu === 0 ? 'q0' : 'qtilde')) as InferenceOptions['testStat']
-        const r = await infer.toys(await readWorkspace(workspace, opts), mu, inferenceOptions(opts, { nToys, seed, testStat }))
-        const common = { mu: r.mu, test_stat: r.testStat, n_toys: r.nToys, seed: r.seed, observed: r.observed }
+        const r = await gpu.toysOn(await readWorkspace(workspace, opts), mu, opts.device, inferenceOptions(opts, { nToys, seed, testStat }))
+        const d = r.device
+        const device = { requested: d.requested, backend: d.backend, adapter: d.adapter, reason: d.reason, notes: d.notes, toy_fits: d.toyFits, fits_per_second: d.fitsPerSecond }
+        const common = { mu: r.mu, test_stat: r.testStat, n_toys: r.nToys, seed: r.seed, observed: r.observed, device }
         const out =
           r.testStat === 'q0'
             ? { ...common, p0: r.p0, p0_error: r.p0Error, z0: r.z0, p0_expected: r.clsExpected, diagnostics: r.diagnostics }
@@ -261,7 +269,8 @@ export function registerInference(program: Command): void {
             r.testStat === 'q0'
               ? `p0 = ${fmt(r.p0)} ± ${fmt(r.p0Error, 2)}  (Z0 = ${fmt(r.z0)}; ${r.nToys} toys, seed ${r.seed})`
               : `CLs(μ = ${r.mu}) = ${fmt(r.cls)} ± ${fmt(r.clsError, 2)}  (CLs+b = ${fmt(r.clsb)}, CLb = ${fmt(r.clb)}; ${r.nToys} toys per hypothesis, seed ${r.seed})`
-          return [head, `expected −2σ…+2σ: ${r.clsExpected.map((x) => fmt(x, 4)).join('  ')}`, footer(r.diagnostics)].join('\n')
+          const ran = `toy fits on ${d.backend}${d.adapter ? ` (${d.adapter})` : ''}: ${d.fitsPerSecond.toFixed(0)} fits/s; ${d.reason}${d.notes.map((n) => `\nnote: ${n}`).join('')}`
+          return [head, `expected −2σ…+2σ: ${r.clsExpected.map((x) => fmt(x, 4)).join('  ')}`, ran, footer(r.diagnostics)].join('\n')
         })
       }),
     )

@@ -4,6 +4,7 @@
 //!
 //!   gpu_bench [--models small,medium,large] [--batches 1,10,100,1000,10000]
 //!             [--precisions f64,f32] [--budget-s 60] [--deadline-s 600] [--adapter NAME]
+//!             [--toys 200] [--toy-models small,medium]
 //!
 //! `seconds` and `fits_per_s` time the fits alone (GPU: pipeline creation and dataset upload
 //! included); `evals_per_s` is one batched NLL+gradient call of `batch` points.
@@ -11,6 +12,13 @@
 //! end after the overall deadline, is skipped and marked so; nothing is extrapolated into the
 //! results. Backends: "cpu" (rayon, one engine fit per toy), "gpu-f64", "gpu-f32" (f32 to its
 //! noise floor, fits end unconverged), "gpu-f32+f64" (f32 then f64 refinement on the GPU).
+//!
+//! Also per model: `crossovers` — the smallest measured batch at which each GPU back end's fits/s
+//! reach the CPU's (null: never among the measured batches) and the planner's own crossover from
+//! its evaluation timing (`Planner::measure`); and with `--toys N` (default 200, 0 to skip) a
+//! toy-based discovery test (q0, N toys per hypothesis, same seed) through the CPU path
+//! (histune-infer, one engine fit per toy on all cores) and the GPU path (lockstep batches), with
+//! both p0 values.
 
 use std::time::Instant;
 
@@ -19,7 +27,11 @@ use serde_json::{json, Value};
 
 use histune_engine::{FitOptions, Fitter};
 use histune_gpu::synthetic::{self, Shape};
-use histune_gpu::{fit_batch, fit_batch_refined, list_adapters, BatchEvaluator, BatchModel, CpuBatch, DeviceRequest, FitTask, GpuBatch, GpuDevice, Precision};
+use histune_gpu::toys::{toys_cpu, toys_on};
+use histune_gpu::{
+    fit_batch, fit_batch_refined, list_adapters, BackendChoice, BatchEvaluator, BatchModel, CpuBatch, DeviceRequest, FitTask, GpuBatch, GpuDevice, Planner, Precision,
+};
+use histune_infer::{Setup, TestStatistic, ToyOptions};
 
 fn arg(name: &str, default: &str) -> String {
     let args: Vec<String> = std::env::args().collect();
@@ -68,8 +80,13 @@ fn main() {
     if let Err(e) = &device {
         notes.push(format!("{e}: GPU columns skipped"));
     }
+    let n_toys: usize = arg("--toys", "200").parse().unwrap_or(200);
+    // Toys of the large model take minutes on a few CPU cores: only where asked.
+    let toy_models: Vec<String> = arg("--toy-models", "small,medium").split(',').map(str::to_string).collect();
     let mut results = Vec::new();
     let mut model_info = Vec::new();
+    let mut crossovers = Vec::new();
+    let mut toy_runs = Vec::new();
     for name in &models {
         let Some(shape) = shape(name) else {
             notes.push(format!("unknown model size '{name}'"));
@@ -166,6 +183,22 @@ fn main() {
                 }
             }
         }
+        crossovers.push(crossover(name, &results, &backends));
+        if let Ok(d) = &device {
+            let mut planner = Planner::with_device(BackendChoice::Auto, Some(d.clone()));
+            let mut measured = Vec::new();
+            for precision in if d.has_f64() { vec![Precision::F64, Precision::F32] } else { vec![Precision::F32] } {
+                planner.precision = Some(precision);
+                measured.push(match planner.measure(&m) {
+                    Ok(c) => json!(c),
+                    Err(e) => json!({"precision": precision, "error": e.to_string()}),
+                });
+            }
+            crossovers.push(json!({"model": name, "planner": measured}));
+        }
+        if n_toys > 0 && toy_models.contains(name) && started.elapsed().as_secs_f64() < deadline {
+            toy_runs.push(toy_run(name, &m, device.as_ref().ok().cloned(), n_toys));
+        }
     }
     let out = json!({
         "machine": {
@@ -178,7 +211,54 @@ fn main() {
         "elapsed_s": started.elapsed().as_secs_f64(),
         "models": model_info,
         "results": results,
+        "crossovers": crossovers,
+        "toys": toy_runs,
         "notes": notes,
     });
     println!("{}", serde_json::to_string_pretty(&out).expect("JSON"));
+}
+
+/// Smallest measured batch where each GPU back end's fits/s reach the CPU's at the same batch.
+fn crossover(model: &str, results: &[Value], backends: &[String]) -> Value {
+    let rate = |backend: &str, batch: u64| {
+        results.iter().find(|r| r["model"] == model && r["backend"] == backend && r["batch"] == batch).and_then(|r| r["fits_per_s"].as_f64())
+    };
+    let batches: Vec<u64> = {
+        let mut b: Vec<u64> = results.iter().filter(|r| r["model"] == model).filter_map(|r| r["batch"].as_u64()).collect();
+        b.sort_unstable();
+        b.dedup();
+        b
+    };
+    let per_backend: serde_json::Map<String, Value> = backends
+        .iter()
+        .filter(|b| b.as_str() != "cpu" && b.as_str() != "gpu-f32")
+        .map(|b| {
+            let at = batches.iter().find(|&&n| matches!((rate(b, n), rate("cpu", n)), (Some(g), Some(c)) if g >= c));
+            let ratios: Vec<Value> = batches.iter().map(|&n| json!({"batch": n, "gpu_over_cpu": rate(b, n).zip(rate("cpu", n)).map(|(g, c)| g / c)})).collect();
+            (b.clone(), json!({"batch": at, "ratios": ratios}))
+        })
+        .collect();
+    json!({"model": model, "measured_fits": per_backend})
+}
+
+/// A toy-based discovery test (q0, `n` toys per hypothesis) on the CPU path and the GPU path.
+fn toy_run(model: &str, m: &BatchModel, device: Option<std::sync::Arc<GpuDevice>>, n: usize) -> Value {
+    let setup = Setup::new(&m.model);
+    let options = ToyOptions { n_toys: n, seed: 1, test_stat: TestStatistic::Q0 };
+    eprintln!("{model} toys {n} cpu");
+    let t = Instant::now();
+    let cpu = toys_cpu(BackendChoice::Cpu, "benchmark".into(), &m.model, &setup, 0.0, &options, None);
+    let cpu_s = t.elapsed().as_secs_f64();
+    let summary = |r: Result<(histune_infer::ToyResult, histune_gpu::toys::ToyDevice), histune_engine::EngineError>, seconds: f64| match r {
+        Ok((r, d)) => json!({"seconds": seconds, "p0": r.p0, "p0_error": r.p0_error, "converged": r.diagnostics.converged, "device": d}),
+        Err(e) => json!({"error": e.to_string()}),
+    };
+    let gpu = device.map(|d| {
+        eprintln!("{model} toys {n} gpu");
+        let mut planner = Planner::with_device(BackendChoice::Gpu, Some(d));
+        let t = Instant::now();
+        let r = toys_on(&mut planner, m, &setup, 0.0, &options, None);
+        summary(r, t.elapsed().as_secs_f64())
+    });
+    json!({"model": model, "test_stat": "q0", "n_toys": n, "seed": 1, "cpu": summary(cpu, cpu_s), "gpu": gpu})
 }

@@ -8,8 +8,10 @@ use serde_json::{json, Value};
 
 use histune_engine::{Dataset, FitOptions, Fitter};
 
+use std::sync::Arc;
+
 use crate::batch::{BatchEvaluator, CpuBatch, GpuBatch};
-use crate::device::{list_adapters, DeviceRequest};
+use crate::device::{list_adapters, DeviceRequest, GpuDevice};
 use crate::fit::{fit_batch, fit_batch_refined, FitTask};
 use crate::model::BatchModel;
 use crate::planner::{BackendChoice, Planner};
@@ -49,8 +51,7 @@ pub fn self_check(choice: BackendChoice, request: &DeviceRequest) -> SelfCheck {
     let started = Instant::now();
     let adapters = list_adapters();
     let mut planner = Planner::new(choice, request);
-    let ws = synthetic::workspace(Shape { channels: 2, bins: 8, backgrounds: 2, shapefactor: false }, 7);
-    let m = match BatchModel::from_text(&ws.to_string(), Default::default()) {
+    let m = match check_model() {
         Ok(m) => m,
         Err(e) => return SelfCheck { ok: false, report: json!({"adapters": adapters, "ok": false, "error": format!("check model: {e}")}) },
     };
@@ -69,7 +70,15 @@ pub fn self_check(choice: BackendChoice, request: &DeviceRequest) -> SelfCheck {
     if let Some(device) = planner.device().cloned() {
         let precisions: Vec<Precision> = if device.has_f64() { vec![Precision::F64, Precision::F32] } else { vec![Precision::F32] };
         let mut fitter = Fitter::new(&m.model);
-        let reference: Vec<f64> = data.iter().map(|d| fitter.fit(d, &FitOptions::default()).map(|r| r.nll).unwrap_or(f64::NAN)).collect();
+        let engine: Vec<f64> = data.iter().map(|d| fitter.fit(d, &FitOptions::default()).map(|r| r.nll).unwrap_or(f64::NAN)).collect();
+        // The same lockstep fits on the CPU engine's evaluator: what the GPU fits must reproduce.
+        // (The engine's `Fitter` may take another minimiser path to another local minimum; its
+        // NLL is reported, not required.)
+        let all: Vec<FitTask> = (0..data.len()).map(|d| FitTask { dataset: d as u32, ..Default::default() }).collect();
+        let reference: Vec<f64> = match fit_batch(&mut CpuBatch::new(&m), &m, &data, &all, &Default::default()) {
+            Ok(r) => r.results.iter().map(|r| r.nll).collect(),
+            Err(e) => return SelfCheck { ok: false, report: json!({"adapters": adapters, "ok": false, "error": format!("CPU fits: {e}")}) },
+        };
         for precision in precisions {
             let check = (|| -> Result<Value, String> {
                 let mut gpu = GpuBatch::new(device.clone(), &m, precision).map_err(|e| e.to_string())?;
@@ -95,6 +104,7 @@ pub fn self_check(choice: BackendChoice, request: &DeviceRequest) -> SelfCheck {
                 }
                 .map_err(|e| e.to_string())?;
                 let fit_diff = fits.results.iter().zip(&reference).map(|(r, e)| (r.nll - e).abs()).fold(0.0, f64::max);
+                let vs_engine = fits.results.iter().zip(&engine).map(|(r, e)| r.nll - e).fold(f64::NEG_INFINITY, f64::max);
                 let all_converged = fits.results.iter().all(|r| r.converged);
                 let passed = all_converged
                     && fit_diff <= 1e-8
@@ -112,6 +122,7 @@ pub fn self_check(choice: BackendChoice, request: &DeviceRequest) -> SelfCheck {
                     "fits_finished_in": if precision == Precision::F32 { "cpu-f64" } else { "gpu-f64" },
                     "fits_converged": fits.results.iter().filter(|r| r.converged).count(),
                     "fits_max_abs_diff_nll": fit_diff,
+                    "fits_max_nll_above_engine_fitter": vs_engine,
                     "fit_rounds": fits.rounds,
                     "eval_seconds": eval_s,
                     "ok": passed,
@@ -132,6 +143,7 @@ pub fn self_check(choice: BackendChoice, request: &DeviceRequest) -> SelfCheck {
             }
         }
     }
+    let throughput = fit_throughput(&m, planner.device().cloned());
     let plans: Vec<Value> = [1usize, 100, 10_000]
         .iter()
         .map(|&b| {
@@ -149,6 +161,7 @@ pub fn self_check(choice: BackendChoice, request: &DeviceRequest) -> SelfCheck {
         "note": planner.note,
         "model": {"n_pars": np, "n_main": m.model.n_main(), "sample_bins": m.n_sample_bins()},
         "max_rel_diff": max_rel_diff,
+        "fits_per_second": throughput,
         "checks": checks,
         "plans": plans,
         "crossovers": planner.crossovers(),
@@ -156,4 +169,53 @@ pub fn self_check(choice: BackendChoice, request: &DeviceRequest) -> SelfCheck {
         "elapsed_s": started.elapsed().as_secs_f64(),
     });
     SelfCheck { ok, report: out }
+}
+
+/// The self-check's model: 2 channels × 8 bins, every modifier type.
+fn check_model() -> Result<BatchModel, String> {
+    let ws = synthetic::workspace(Shape { channels: 2, bins: 8, backgrounds: 2, shapefactor: false }, 7);
+    BatchModel::from_text(&ws.to_string(), Default::default()).map_err(|e| e.to_string())
+}
+
+/// Only the self-check's fits/s (`{fits, cpu, gpu}`), for a status line: a fraction of a second.
+pub fn throughput(device: Option<Arc<GpuDevice>>) -> Value {
+    match check_model() {
+        Ok(m) => fit_throughput(&m, device),
+        Err(e) => json!({ "error": e }),
+    }
+}
+
+/// Toy fits in this many lockstep fits per back end for the self-check's fits/s.
+const THROUGHPUT_FITS: usize = 64;
+
+/// Fits per second of `THROUGHPUT_FITS` toy fits of the check model, on the CPU (lockstep over the
+/// engine on all cores) and on the GPU (f64 where offered, else f32 finished in f64 on the CPU).
+/// A small model and batch: below the crossover on most machines, so a floor, not a benchmark.
+fn fit_throughput(m: &BatchModel, device: Option<Arc<GpuDevice>>) -> Value {
+    let toys = synthetic::toys(&m.model, &m.model.suggested_init(), THROUGHPUT_FITS, 11);
+    let tasks: Vec<FitTask> = (0..toys.len()).map(|d| FitTask { dataset: d as u32, ..Default::default() }).collect();
+    let rate = |run: &mut dyn FnMut() -> Result<usize, String>| -> Value {
+        let t = Instant::now();
+        match run() {
+            Ok(n) => json!(n as f64 / t.elapsed().as_secs_f64().max(1e-9)),
+            Err(e) => json!({ "error": e }),
+        }
+    };
+    let cpu = rate(&mut || fit_batch(&mut CpuBatch::new(m), m, &toys, &tasks, &Default::default()).map(|r| r.results.len()).map_err(|e| e.to_string()));
+    let gpu = device.map(|device| {
+        let precision = if device.has_f64() { Precision::F64 } else { Precision::F32 };
+        let mut gpu = match GpuBatch::new(device.clone(), m, precision) {
+            Ok(g) => g,
+            Err(e) => return json!({ "error": e.to_string() }),
+        };
+        // Pipeline creation is outside the timed part; the first dispatch is inside.
+        rate(&mut || {
+            let report = match precision {
+                Precision::F64 => fit_batch(&mut gpu, m, &toys, &tasks, &Default::default()),
+                Precision::F32 => fit_batch_refined(&mut gpu, &mut CpuBatch::new(m), m, &toys, &tasks, &Default::default()),
+            };
+            report.map(|r| r.results.len()).map_err(|e| e.to_string())
+        })
+    });
+    json!({ "fits": THROUGHPUT_FITS, "cpu": cpu, "gpu": gpu })
 }

@@ -14,6 +14,7 @@ pub mod planner;
 pub mod precision;
 pub mod shader;
 pub mod synthetic;
+pub mod toys;
 
 pub use batch::{BatchEvaluator, CpuBatch, GpuBatch};
 pub use device::{list_adapters, AdapterSummary, DeviceRequest, GpuDevice, GpuError};

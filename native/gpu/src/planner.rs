@@ -71,7 +71,9 @@ pub struct Crossover {
 impl Crossover {
     fn from_lines(sample_bins: usize, n_pars: usize, precision: Precision, cpu: CostLine, gpu: CostLine) -> Crossover {
         let batch = if gpu.per_item_s >= cpu.per_item_s {
-            (gpu.fixed_s <= cpu.fixed_s).then_some(1)
+            // A GPU that costs more per item loses at large batches even where its fixed cost is
+            // lower; it wins at every batch only when both lines coincide or it is below throughout.
+            (gpu.per_item_s <= cpu.per_item_s && gpu.fixed_s <= cpu.fixed_s).then_some(1)
         } else {
             Some((((gpu.fixed_s - cpu.fixed_s) / (cpu.per_item_s - gpu.per_item_s)).ceil().max(1.0)) as usize)
         };
@@ -292,6 +294,9 @@ mod tests {
         assert!(gpu.at(100) <= cpu.at(100) && gpu.at(99) > cpu.at(99));
         let slower = CostLine { fixed_s: 1e-3, per_item_s: 2e-3 };
         assert_eq!(Crossover::from_lines(10, 3, Precision::F32, cpu, slower).batch, None);
+        // Cheaper to start but dearer per item (lavapipe on a large model): the CPU wins at scale.
+        let steep = CostLine { fixed_s: 0.0, per_item_s: 5e-4 };
+        assert_eq!(Crossover::from_lines(4800, 1613, Precision::F64, CostLine { fixed_s: 3e-5, per_item_s: 2.5e-5 }, steep).batch, None);
         let always = CostLine { fixed_s: 0.0, per_item_s: 0.5e-3 };
         assert_eq!(Crossover::from_lines(10, 3, Precision::F32, CostLine { fixed_s: 1e-3, per_item_s: 1e-3 }, always).batch, Some(1));
     }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # GPU benchmark of histune-gpu on a machine with an NVIDIA H200 (Vulkan through wgpu), in at
-# most 5 minutes: release build (unless prebuilt binaries are given), self-check, benchmark.
+# most 5 minutes: release build (unless prebuilt binaries are given), self-check, benchmark
+# (fits/s CPU vs GPU per model and batch size, the measured and planned crossovers, and q0 toys of
+# the small and medium models on both paths with their p0).
 #
 #   test/bench/gpu/run_h200.sh            # from the repository root
 #
