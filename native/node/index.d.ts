@@ -319,6 +319,8 @@ export type InferenceModel = string | Model
 export declare function inferHypotest(model: InferenceModel, mu: number, options?: InferenceOptions | null): Promise<HypotestReport>
 export declare function inferDiscovery(model: InferenceModel, options?: InferenceOptions | null): Promise<DiscoveryReport>
 export declare function inferTestStatistic(model: InferenceModel, mu: number, options?: InferenceOptions | null): Promise<TestStatisticReport>
+/** inferTestStatistic on the calling thread: for tiny models only (it blocks the JS thread). */
+export declare function inferTestStatisticSync(model: InferenceModel, mu: number, options?: InferenceOptions | null): TestStatisticReport
 export declare function inferUpperLimit(model: InferenceModel, options?: InferenceOptions | null): Promise<UpperLimitReport>
 export declare function inferProfileScan(
   model: InferenceModel,
@@ -358,3 +360,119 @@ export declare class NtupleSample {
   histograms(edgeSets: Array<Array<number>>): Array<NtupleHistogram>
 }
 export declare function loadNtupleSample(spec: NtupleSampleSpec): Promise<NtupleSample>
+
+// GPU path (native/node/src/gpu.rs, crate histune-gpu). Every call runs off the JS thread; a
+// missing or failing adapter never rejects: the work runs on the CPU and `note`/`notes` say why.
+
+/** A Vulkan adapter as wgpu reports it. */
+export interface GpuAdapter {
+  name: string
+  /** wgpu backend, e.g. 'Vulkan'. */
+  backend: string
+  /** 'DiscreteGpu', 'IntegratedGpu', 'VirtualGpu', 'Cpu' (software, e.g. lavapipe) or 'Other'. */
+  device_type: string
+  driver: string
+  driver_info: string
+  /** Offers SHADER_F64 (the f64 path). */
+  f64: boolean
+  max_storage_buffer_binding_size: number
+  max_compute_workgroups_per_dimension: number
+}
+
+/** One precision's comparison of the GPU path with the CPU engine in the self-check. */
+export interface GpuCheck {
+  precision: 'f64' | 'f32'
+  ok: boolean
+  error?: string
+  items?: number
+  max_rel_diff_nll?: number
+  max_rel_diff_grad?: number
+  max_error_over_f32_bound?: number | null
+  fits?: number
+  fits_converged?: number
+  /** Largest |ΔNLL| of the GPU fits to the same lockstep fits on the CPU engine (bound 1e-8). */
+  fits_max_abs_diff_nll?: number
+  /** Largest NLL of a GPU fit above the engine's own `Fitter` (another minimiser path; reported, not required). */
+  fits_max_nll_above_engine_fitter?: number
+  fit_rounds?: number
+  eval_seconds?: number
+}
+
+/** `histune gpu --json`: what `gpuSelfCheck` returns (snake_case, as the Rust report). */
+export interface GpuSelfCheck {
+  adapters: GpuAdapter[]
+  selected: GpuAdapter | null
+  f64: boolean
+  backend_choice: GpuDevice
+  /** 'cpu' when no GPU could be used. */
+  fallback: 'cpu' | null
+  note: string | null
+  model: { n_pars: number; n_main: number; sample_bins: number }
+  /** Largest relative difference GPU vs CPU engine (NLL and gradient, first precision checked); null without a GPU. */
+  max_rel_diff: number | null
+  /** Toy fits per second of the check model (a small model and batch: a floor, not a benchmark). */
+  fits_per_second: { fits: number; cpu: number | { error: string }; gpu: number | { error: string } | null }
+  checks: GpuCheck[]
+  plans: { batch: number; backend: { kind: 'cpu' | 'gpu'; precision?: 'f64' | 'f32' }; reason: string }[]
+  crossovers: unknown[]
+  /** False only when a GPU result is outside its bound or the GPU path failed. */
+  ok: boolean
+  error?: string
+  elapsed_s: number
+}
+
+/** What the app shows about the GPU. */
+export interface GpuStatus {
+  adapters: { name: string; backend: string; deviceType: string; f64: boolean }[]
+  /** The adapter in use, or null (then `note` says why). */
+  selected: { name: string; backend: string; deviceType: string; driver: string; f64: boolean } | null
+  note: string | null
+  /** The last toy run or self-check in this process; before any, a short calibration on the self-check's model. */
+  lastRun: { what: 'toys' | 'self-check' | 'calibration'; backend: string; fitsPerSecond: number; fits: number } | null
+}
+
+export type GpuDevice = 'auto' | 'cpu' | 'gpu'
+
+/** Where `inferToysOn` ran the toy fits, and why. */
+export interface ToyDevice {
+  requested: GpuDevice
+  /** 'cpu', 'gpu-f64' or 'gpu-f32' (f32 fits finished in f64 on the CPU). */
+  backend: string
+  adapter: string | null
+  reason: string
+  notes: string[]
+  toyFits: number
+  fitSeconds: number
+  fitsPerSecond: number
+  rounds: number
+}
+
+export declare function gpuAdapters(): Promise<GpuAdapter[]>
+export declare function gpuSelfCheck(device?: GpuDevice | null): Promise<GpuSelfCheck>
+export declare function gpuStatus(): Promise<GpuStatus>
+export declare function inferToysOn(
+  model: InferenceModel,
+  mu: number,
+  device: GpuDevice,
+  options?: InferenceOptions | null,
+): Promise<ToysReport & { device: ToyDevice }>
+
+/**
+ * TPE's Parzen mixture at n points (main/study/samplers/tpe/parzen.ts): for each point, the best
+ * kernel's log term and Σ exp(term − best) over the kernels within 50 of it, written to `out` as
+ * [best₀, sum₀, best₁, sum₁, …]; the log density is best + Math.log(sum), bit-for-bit the
+ * TypeScript loop's. Layouts: points[i·c + j], mus and halfPrecision [k·c + j], base[k] = log weight
+ * − log normalisation; categorical dim d adds catLogProbs[catIndex[i·m + d] + k·catStride[d]].
+ * `acc` (n·K long) is scratch.
+ */
+export declare function parzenMixtureTerms(
+  points: Float64Array,
+  mus: Float64Array,
+  halfPrecision: Float64Array,
+  base: Float64Array,
+  catLogProbs: Float64Array,
+  catIndex: Float64Array,
+  catStride: Float64Array,
+  acc: Float64Array,
+  out: Float64Array,
+): void

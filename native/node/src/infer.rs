@@ -20,13 +20,13 @@ use crate::model::ModelHandle;
 pub type ModelSource<'env> = Either<String, ClassInstance<'env, ModelHandle>>;
 
 /// The Send-able form of a `ModelSource`, taken on the JS thread.
-enum Source {
+pub(crate) enum Source {
     Text(String),
     Compiled(Arc<Model>),
 }
 
 impl Source {
-    fn of(source: ModelSource<'_>) -> Source {
+    pub(crate) fn of(source: ModelSource<'_>) -> Source {
         match source {
             Either::A(text) => Source::Text(text),
             Either::B(handle) => Source::Compiled(handle.shared()),
@@ -68,14 +68,14 @@ pub struct InferenceOptions {
     pub seed: Option<i64>,
 }
 
-struct Prepared {
-    model: Arc<Model>,
-    setup: Setup,
-    data: Option<Vec<f64>>,
-    options: InferenceOptions,
+pub(crate) struct Prepared {
+    pub(crate) model: Arc<Model>,
+    pub(crate) setup: Setup,
+    pub(crate) data: Option<Vec<f64>>,
+    pub(crate) options: InferenceOptions,
 }
 
-fn prepare(source: Source, options: InferenceOptions) -> Result<Prepared, EngineError> {
+pub(crate) fn prepare(source: Source, options: InferenceOptions) -> Result<Prepared, EngineError> {
     let model = match source {
         Source::Text(text) => {
             let codes = options.interpcodes.clone().unwrap_or_default();
@@ -144,16 +144,16 @@ fn prepare(source: Source, options: InferenceOptions) -> Result<Prepared, Engine
     })
 }
 
-fn test_stat(options: &InferenceOptions) -> Result<TestStatistic, EngineError> {
+pub(crate) fn test_stat(options: &InferenceOptions) -> Result<TestStatistic, EngineError> {
     TestStatistic::parse(options.test_stat.as_deref().unwrap_or("qtilde"))
 }
 
-fn to_json<T: Serialize>(value: T) -> Result<serde_json::Value, EngineError> {
+pub(crate) fn to_json<T: Serialize>(value: T) -> Result<serde_json::Value, EngineError> {
     serde_json::to_value(value).map_err(|e| EngineError::new(histune_engine::ErrorCode::Internal, e.to_string()))
 }
 
 /// A result object: serde_json's conversion, typed as an object for napi's task machinery.
-pub struct JsonObject(serde_json::Value);
+pub struct JsonObject(pub(crate) serde_json::Value);
 
 impl TypeName for JsonObject {
     fn type_name() -> &'static str {
@@ -240,6 +240,20 @@ pub fn infer_test_statistic(model: ModelSource<'_>, mu: f64, options: Option<Inf
             p.data.as_deref(),
         )?)
     })
+}
+
+/// `inferTestStatistic` on the calling thread, for tiny models (the tutorial's two fits take a few
+/// µs; the hop to the libuv pool and back costs ten times that). Blocks the JS thread: larger
+/// models belong on the async call.
+#[napi(ts_return_type = "TestStatisticReport")]
+pub fn infer_test_statistic_sync(model: ModelSource<'_>, mu: f64, options: Option<InferenceOptions>) -> napi::Result<JsonObject> {
+    let options = options.unwrap_or_default();
+    let source = Source::of(model);
+    let value = crate::guarded(move || {
+        let p = prepare(source, options)?;
+        to_json(histune_infer::test_statistic(&p.model, &p.setup, test_stat(&p.options)?, mu, p.data.as_deref())?)
+    })?;
+    Ok(JsonObject(value))
 }
 
 /// Observed and expected upper limits on the POI.

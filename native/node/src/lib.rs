@@ -2,9 +2,11 @@
 //! (`{"code","message","path","line","column"}`), which index.cjs turns into properties; panics are
 //! caught and reported as E_INTERNAL so they never take the host process down.
 
+mod gpu;
 mod infer;
 mod model;
 mod ntuple;
+mod parzen;
 mod store;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

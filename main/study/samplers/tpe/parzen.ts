@@ -4,6 +4,7 @@ import { fromTransformed, transformedBounds } from '../transform.js'
 import { logGaussMass, truncnormPpf } from './normal.js'
 import { heapAllocator, type Allocator } from './arena.js'
 import type { SubsetOrder } from './sorted-column.js'
+import { nativeMixtureTerms } from './native-mixture.js'
 
 export interface ParzenOptions {
   priorWeight: number
@@ -44,6 +45,8 @@ const INTERIOR_Z = 10
  * the mixture, so they are left out of the sum (and stop being evaluated as soon as they fall so far).
  */
 const NEGLIGIBLE = 50
+/** Points per call of the native mixture loop (its scratch holds their kernel terms). */
+const NATIVE_CHUNK = 64
 
 /** The continuous dims in kernel-major layout, for evaluating one kernel's product density in one pass. */
 interface ContinuousBlock {
@@ -141,9 +144,42 @@ export class ParzenEstimator {
       if (kern.kind === 'categorical') categorical.push({ logProbs: kern.logProbs, nChoices: kern.nChoices, xs })
       else if (kern.dist.step !== null) discrete.push({ kern, xs, cells: new Map(), row: new Float64Array(0) })
     })
+    const out = this.alloc.f64(n)
+    const native = discrete.length === 0 ? nativeMixtureTerms(n * nKernels) : null
+    if (native !== null) {
+      // The same loop in Rust (native/node/src/parzen.rs), bit for bit; log(sum) stays here.
+      const pts = this.alloc.f64(n * c)
+      for (let i = 0; i < n; i++) for (let j = 0; j < c; j++) pts[i * c + j] = log[j] ? Math.log(columns[j]![i]!) : columns[j]![i]!
+      const m = categorical.length
+      const catIndex = this.alloc.f64(n * m)
+      const catStride = this.alloc.f64(m)
+      let offset = 0
+      categorical.forEach(({ logProbs, nChoices, xs }, d) => {
+        catStride[d] = nChoices
+        for (let i = 0; i < n; i++) catIndex[i * m + d] = offset + xs[i]!
+        offset += logProbs.length
+      })
+      const catLogProbs = this.alloc.f64(offset)
+      offset = 0
+      for (const { logProbs } of categorical) catLogProbs.set(logProbs, (offset += logProbs.length) - logProbs.length)
+      const base = this.alloc.f64(nKernels)
+      for (let k = 0; k < nKernels; k++) base[k] = this.logWeights[k]! - logNorm[k]!
+      const terms = this.alloc.f64(2 * n)
+      // The kernel terms of NATIVE_CHUNK points at a time, so a long list of points (an acquisition plot) needs little scratch.
+      const scratch = this.alloc.f64(Math.min(n, NATIVE_CHUNK) * nKernels)
+      for (let i0 = 0; i0 < n; i0 += NATIVE_CHUNK) {
+        const i1 = Math.min(n, i0 + NATIVE_CHUNK)
+        native(pts.subarray(i0 * c, i1 * c), mus, halfPrecision, base, catLogProbs, catIndex.subarray(i0 * m, i1 * m), catStride,
+          scratch, terms.subarray(2 * i0, 2 * i1))
+      }
+      for (let i = 0; i < n; i++) {
+        const best = terms[2 * i]!
+        out[i] = best === -Infinity ? -Infinity : best + Math.log(terms[2 * i + 1]!)
+      }
+      return out
+    }
     const x = this.alloc.f64(c)
     const acc = this.alloc.f64(nKernels)
-    const out = this.alloc.f64(n)
     const logWeights = this.logWeights
     const hasOther = categorical.length > 0 || discrete.length > 0
     for (let i = 0; i < n; i++) {
