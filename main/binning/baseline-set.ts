@@ -11,7 +11,7 @@ import { fineGrid } from './binning-space'
 import type { BaselineMethod, BinningConfig, StudyConfig } from './config'
 import type { BinConstraints } from './constraints'
 import type { Histogram } from './histogram'
-import { optimalBinning } from './optimal'
+import { optimalBinningsByCount, type OptimalBinning } from './optimal'
 import { transfoD, transfoF } from './transfo'
 
 export interface BaselineBinning {
@@ -74,6 +74,17 @@ export function baselineBinnings(config: StudyConfig, model: BinnedModel): Basel
   }
 
   const countSets = config.baselines.nBins !== null ? config.baselines.nBins.map((n) => Object.fromEntries(channels.map((c) => [c.name, n]))) : derivedCounts
+  // One dynamic programme per channel serves every bin count asked of it.
+  const optimumTables = new Map<string, (nBins: number) => OptimalBinning | null>()
+  const optimum = (c: (typeof channels)[number], n: number): OptimalBinning | null => {
+    let table = optimumTables.get(c.name)
+    if (table === undefined) {
+      const maxBins = Math.max(...countSets.map((counts) => counts[c.name] ?? 1))
+      table = optimalBinningsByCount(c.signal, c.background, { constraints, maxBins })
+      optimumTables.set(c.name, table)
+    }
+    return table(n)
+  }
   for (const counts of countSets) {
     const label = countLabel(counts)
     for (const method of config.baselines.methods) {
@@ -105,7 +116,7 @@ export function baselineBinnings(config: StudyConfig, model: BinnedModel): Basel
               cuts = transfo(method.kind, c.signal, c.background, n / 2, n / 2)
               break
             case 'dp_optimum':
-              cuts = optimalBinning(c.signal, c.background, { constraints, nBins: n })?.cuts ?? null
+              cuts = optimum(c, n)?.cuts ?? null
               if (cuts === null) error = `no binning of channel ${c.name} into ${n} bins of the fine grid satisfies the constraints`
               break
           }

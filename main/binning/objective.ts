@@ -12,7 +12,7 @@ import type { BinYields } from './constraints'
 import type { Histogram } from './histogram'
 import { type BinningSpace, binningSpace, type ParameterDescriptor } from './binning-space'
 import { type BuilderValue, type Direction, loadStudyConfig, type StudyConfig } from './config'
-import { MC_STAT, reportBins } from './constraints'
+import { binSignificance, MC_STAT } from './constraints'
 import { constraintNames, feasibility } from './feasibility'
 import { nativeNtupleBinding, type NtupleBinding } from './ntuple'
 import { NtupleModel, SampleCache } from './ntuple-model'
@@ -178,12 +178,19 @@ export async function createBinningObjective(config: StudyConfig, options: Binni
     }
   }
 
+  /** √Σ Z_i² with per-bin MC-stat significances: the figure the DP optimum maximises. */
+  function mcStatZ(bins: readonly BinYields[]): number {
+    let sumZ2 = 0
+    for (const bin of bins) sumZ2 += binSignificance(bin, MC_STAT) ** 2
+    return Math.sqrt(sumZ2)
+  }
+
   async function score(model: BinnedModel, edges: ChannelEdges) {
     const workspace = model.workspace(edges)
     const bins = Object.values(model.binYields(edges)).flat()
     const check = feasibility(bins, config.constraints, model.hasMcStatistics)
     const { values, metrics } = await scoreWorkspace(workspace, config.objectives, { measurement })
-    return { workspace, check, values, metrics: { ...metrics, ...check.metrics, z_mcstat: reportBins(bins, {}, MC_STAT).z } }
+    return { workspace, check, values, metrics: { ...metrics, ...check.metrics, z_mcstat: mcStatZ(bins) } }
   }
 
   async function foldScores(edges: ChannelEdges): Promise<FoldScores> {

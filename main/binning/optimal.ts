@@ -96,6 +96,33 @@ function fixedNumberOfBins(
   return { best, previous }
 }
 
+/**
+ * The exact optimum for every bin count up to `maxBins` from one dynamic programme: the returned
+ * function reads off the best partition into exactly n bins (null where none satisfies the
+ * constraints), so baselines at several counts cost one O(maxBins·N²) pass, not one per count.
+ */
+export function optimalBinningsByCount(
+  signal: Histogram,
+  background: Histogram,
+  options: Omit<OptimalBinningOptions, 'nBins'> & { maxBins: number },
+): (nBins: number) => OptimalBinning | null {
+  const yields = new FineYields(signal, background)
+  const n = yields.nFine
+  if (!Number.isInteger(options.maxBins) || options.maxBins < 1) throw new RangeError(`maxBins must be a positive integer, got ${options.maxBins}`)
+  const maxK = Math.min(options.maxBins, n)
+  const { best, previous } = fixedNumberOfBins(yields, scorer(yields, options), maxK)
+  return (k) => {
+    if (!Number.isInteger(k) || k < 1) throw new RangeError(`nBins must be a positive integer, got ${k}`)
+    if (k > maxK || best[k][n] === -Infinity) {
+      if (k > options.maxBins) throw new RangeError(`nBins ${k} is above the maxBins ${options.maxBins} this table was built for`)
+      return null
+    }
+    const cuts = [n]
+    for (let level = k; level > 0; level--) cuts.unshift(previous[level][cuts[0]])
+    return result(yields, cuts, best[k][n])
+  }
+}
+
 export function optimalBinning(signal: Histogram, background: Histogram, options: OptimalBinningOptions = {}): OptimalBinning | null {
   const yields = new FineYields(signal, background)
   const n = yields.nFine

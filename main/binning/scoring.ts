@@ -14,7 +14,7 @@
  */
 
 import { HistuneError } from '../errors'
-import { rankImpacts, type RankingReport, testStatistic, upperLimit, type UpperLimitReport } from '../engine/inference'
+import { rankImpacts, type RankingReport, testStatistic, testStatisticSync, TINY_WORKSPACE_CHARS, upperLimit, type UpperLimitReport } from '../engine/inference'
 import type { FitData, ObjectiveSpec } from './config'
 import { erfc } from './expression'
 import type { PyhfWorkspace } from './rebin-workspace'
@@ -112,7 +112,9 @@ export async function scoreWorkspace(
     let d = discoveries.get(data)
     if (d === undefined) {
       d = guarded('the discovery fit', async () => {
-        const q0 = await testStatistic(textFor(data, 1), 0, { ...fitOptions, testStat: 'q0' })
+        const text = textFor(data, 1)
+        const q0Options = { ...fitOptions, testStat: 'q0' as const }
+        const q0 = text.length <= TINY_WORKSPACE_CHARS ? testStatisticSync(text, 0, q0Options) : await testStatistic(text, 0, q0Options)
         const z0 = Math.sqrt(Math.max(finite(q0.value, 'q0'), 0))
         return { z0, p0: erfc(z0 / Math.SQRT2) / 2, muHat: q0.muHat, converged: q0.freeFit.converged && q0.conditionalFit.converged }
       })

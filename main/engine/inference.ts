@@ -76,6 +76,21 @@ export function testStatistic(model: InferenceModel, mu: number, options?: Nativ
   return call((n) => n.inferTestStatistic(source(model), mu, opts(options)))
 }
 
+/** Workspaces this small fit in microseconds: the hop to the libuv pool would cost more than the fits. */
+export const TINY_WORKSPACE_CHARS = 20_000
+
+/**
+ * `testStatistic` on the calling thread, for tiny models only (see TINY_WORKSPACE_CHARS): it blocks
+ * the event loop for the whole fit.
+ */
+export function testStatisticSync(model: InferenceModel, mu: number, options?: Native.InferenceOptions): Native.TestStatisticReport {
+  try {
+    return load().inferTestStatisticSync(source(model), mu, opts(options))
+  } catch (error) {
+    throw toEngineError(error)
+  }
+}
+
 /** Observed and expected (−2σ … +2σ) upper limits on the POI at `options.cl` (default 0.95). */
 export function upperLimit(model: InferenceModel, options?: Native.InferenceOptions): Promise<Native.UpperLimitReport> {
   return call((n) => n.inferUpperLimit(source(model), opts(options)))

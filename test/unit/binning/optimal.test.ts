@@ -10,7 +10,7 @@ import {
   STAT_ONLY,
 } from '../../../main/binning/constraints'
 import { type Histogram, mergeHistogram } from '../../../main/binning/histogram'
-import { optimalBinning } from '../../../main/binning/optimal'
+import { optimalBinning, optimalBinningsByCount } from '../../../main/binning/optimal'
 import { transfoD } from '../../../main/binning/transfo'
 import { FineYields } from '../../../main/binning/yields'
 import { tutorialFineHistograms } from './fixture'
@@ -118,6 +118,20 @@ describe('exact optimal binning (dynamic programming)', () => {
       expect(capped!.cuts.length - 1).toBeLessThanOrEqual(k)
       expect(capped!.sumZ2).toBeCloseTo(atMost, 10)
     }
+  })
+
+  it('one table for every bin count gives what one programme per count gives', () => {
+    const { signal, background } = randomPair(12, 7)
+    const constraints = { minBackground: 0.3 }
+    const table = optimalBinningsByCount(signal, background, { constraints, maxBins: 14 })
+    for (let k = 1; k <= 14; k++) {
+      const alone = optimalBinning(signal, background, { constraints, nBins: k })
+      const read = table(k)
+      if (alone === null) expect(read).toBeNull()
+      else expect(read).toEqual(alone)
+    }
+    expect(() => table(15)).toThrow(/maxBins 14/)
+    expect(() => table(0)).toThrow(RangeError)
   })
 
   it('returns null when no merge satisfies the constraints', () => {

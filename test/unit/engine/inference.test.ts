@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 import { EngineError, Model } from '../../../main/engine'
-import { discovery, hypotest, profileScan, rankImpacts, testStatistic, toys, upperLimit } from '../../../main/engine/inference'
+import { discovery, hypotest, profileScan, rankImpacts, testStatistic, testStatisticSync, toys, upperLimit } from '../../../main/engine/inference'
 
 interface Tight {
   CLs_obs: number
@@ -87,6 +87,14 @@ describe('inference facade', () => {
     const q0 = await testStatistic(Model.compile(tutorial), 0, { testStat: 'q0' })
     expect(q0.value).toBe((await testStatistic(tutorial, 0, { testStat: 'q0' })).value)
     await expect(hypotest(model, 1, { interpcodes: c.modifier_settings })).rejects.toMatchObject({ code: 'E_BAD_REQUEST' })
+  })
+
+  it('the blocking test statistic for tiny models equals the async one, errors included', async () => {
+    const asyncQ0 = await testStatistic(tutorial, 0, { testStat: 'q0' })
+    const withoutTimes = (report: object): unknown => JSON.parse(JSON.stringify(report, (key, value: unknown) => (key === 'timeMs' ? undefined : value)))
+    expect(withoutTimes(testStatisticSync(tutorial, 0, { testStat: 'q0' }))).toEqual(withoutTimes(asyncQ0))
+    expect(testStatisticSync(Model.compile(tutorial), 0, { testStat: 'q0' }).value).toBe(asyncQ0.value)
+    expect(() => testStatisticSync('{"channels": 3}', 0, { testStat: 'q0' })).toThrow(expect.objectContaining({ code: expect.stringMatching(/^E_/) }))
   })
 
   it('rejects bad input with EngineError codes', async () => {
