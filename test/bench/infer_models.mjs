@@ -45,6 +45,8 @@ for (const file of files) {
   const q0 = { testStat: 'q0' }
   const z0Text = await perCall(() => native.inferTestStatistic(text, 0, q0))
   const z0Model = await perCall(() => native.inferTestStatistic(model, 0, q0))
+  // The blocking variant is for tiny models only (it holds the JS thread for the whole fit).
+  const z0ModelSync = model.nPars <= 50 ? await perCall(() => native.inferTestStatisticSync(model, 0, q0)) : null
   const hypotestText = await perCall(() => native.inferHypotest(text, 1, {}))
   const hypotestModel = await perCall(() => native.inferHypotest(model, 1, {}))
   const z0 = Math.sqrt((await native.inferTestStatistic(model, 0, q0)).value)
@@ -58,6 +60,7 @@ for (const file of files) {
     z0TextUs: z0Text.median * 1e6,
     z0ModelUs: z0Model.median * 1e6,
     z0ModelMinUs: z0Model.min * 1e6,
+    z0ModelSyncUs: z0ModelSync ? z0ModelSync.median * 1e6 : null,
     hypotestTextUs: hypotestText.median * 1e6,
     hypotestModelUs: hypotestModel.median * 1e6,
     hypotestModelMinUs: hypotestModel.min * 1e6,

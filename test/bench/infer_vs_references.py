@@ -254,7 +254,7 @@ def main():
                     "hypotestFits": r["hypotestFits"], "converged": r["converged"], "compileUs": r["compileS"] * 1e6,
                     "nllAndGradUs": r["nllAndGradS"] * 1e6, "z0FunctionCalls": r["z0FunctionCalls"],
                 },
-                "histuneNode": {k: n[k] for k in ("z0TextUs", "z0ModelUs", "z0ModelMinUs", "hypotestTextUs", "hypotestModelUs", "hypotestModelMinUs", "z0", "cls")},
+                "histuneNode": {k: n[k] for k in ("z0TextUs", "z0ModelUs", "z0ModelMinUs", "z0ModelSyncUs", "hypotestTextUs", "hypotestModelUs", "hypotestModelMinUs", "z0", "cls")},
                 "pyhf": ref,
                 "nextstat": {k: v for k, v in ns.items() if k != "clsCurve"},
                 "nextstatClsCurve": ns["clsCurve"],
@@ -281,7 +281,10 @@ def main():
             }
             if name == "tutorial":
                 row["targetsMet"]["z0_rust_20us"] = row["histuneRust"]["z0Us"] <= TARGETS["tutorial_z0_rust_us"]
-                row["targetsMet"]["z0_node_60us"] = n["z0ModelUs"] <= TARGETS["tutorial_z0_node_us"]
+                # Through Node: the blocking call meant for tiny models (inferTestStatisticSync);
+                # the async one (a hop to the libuv pool and back) is recorded beside it.
+                row["targetsMet"]["z0_node_60us"] = n["z0ModelSyncUs"] <= TARGETS["tutorial_z0_node_us"]
+                row["targetsMet"]["z0_node_async_60us"] = n["z0ModelUs"] <= TARGETS["tutorial_z0_node_us"]
             if name == ranking_model:
                 row["ranking"] = {
                     "histuneRustS": r["rankingS"], "histuneRustFits": r["rankingFits"], "histuneNodeS": n.get("rankingS"),
@@ -290,7 +293,7 @@ def main():
                 row["targetsMet"]["ranking_1s"] = r["rankingS"] <= TARGETS["ranking_100_parameters_s"]
             rows.append(row)
             print(
-                f"{name:34s} pars {row['nPars']:4d} | Z0: histune {row['histuneRust']['z0Us']:9.1f} µs (node {n['z0ModelUs']:9.1f}, text {n['z0TextUs']:9.1f}) "
+                f"{name:34s} pars {row['nPars']:4d} | Z0: histune {row['histuneRust']['z0Us']:9.1f} µs (node {n['z0ModelUs']:9.1f}, sync {n['z0ModelSyncUs'] or float('nan'):7.1f}, text {n['z0TextUs']:9.1f}) "
                 f"pyhf {ref['z0Ms']:9.2f} ms ({sp['z0_pyhf_over_histune']:7.0f}x) nextstat {ns['z0Ms']:8.3f} ms ({sp['z0_nextstat_over_histune']:5.1f}x) | "
                 f"CLs+band: histune {row['histuneRust']['hypotestUs']:9.1f} µs (node {n['hypotestModelUs']:9.1f}) pyhf {ref['hypotestMs']:9.2f} ms "
                 f"({sp['cls_band_pyhf_over_histune']:7.0f}x) nextstat {ns['hypotestMs']:8.3f} ms ({sp['cls_band_nextstat_hypotest_over_histune']:5.1f}x)",
