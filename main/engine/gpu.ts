@@ -9,15 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type * as Native from '../../native/node/index'
-import { EngineError, toEngineError } from './index'
+import { callEngineAsync } from './index'
 import type { InferenceModel } from './inference'
-import { nativeAddon, type NativeAddon } from './native'
+import type { NativeAddon } from './native'
 
 export type { GpuAdapter, GpuCheck, GpuDevice, GpuSelfCheck, GpuStatus, ToyDevice } from '../../native/node/index'
 
 export const GPU_DEVICES: readonly Native.GpuDevice[] = ['auto', 'cpu', 'gpu']
-
-let addon: NativeAddon | null = null
 
 /**
  * Mesa's Vulkan drivers connect to Wayland while enumerating adapters, and libwayland prints
@@ -31,27 +29,11 @@ function quietWayland(): void {
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
 }
 
-function load(): NativeAddon {
-  if (addon) return addon
-  quietWayland()
-  let loaded: NativeAddon
-  try {
-    loaded = nativeAddon()
-  } catch (error) {
-    throw new EngineError('E_ENGINE', error instanceof Error ? error.message : String(error))
-  }
-  if (typeof loaded.gpuSelfCheck !== 'function') {
-    throw new EngineError('E_ENGINE', 'the native addon was built without the GPU functions: run `npm run build:native`')
-  }
-  return (addon = loaded)
-}
+const GPU = { entry: 'gpuSelfCheck', what: 'GPU' } as const
 
-async function call<T>(f: (native: NativeAddon) => Promise<T>): Promise<T> {
-  try {
-    return await f(load())
-  } catch (error) {
-    throw toEngineError(error)
-  }
+function call<T>(f: (native: NativeAddon) => Promise<T>): Promise<T> {
+  quietWayland()
+  return callEngineAsync(f, GPU)
 }
 
 /** Every Vulkan adapter found (empty without a loader or driver). */

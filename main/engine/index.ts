@@ -84,15 +84,34 @@ export function toEngineError(error: unknown): EngineError {
 
 let checked: NativeAddon | null = null
 
-function load(): NativeAddon {
-  if (checked) return checked
-  try {
-    checked = nativeAddon()
-  } catch (error) {
-    throw new EngineError('E_ENGINE', error instanceof Error ? error.message : String(error))
+/**
+ * The addon as an engine call needs it: a load failure becomes an EngineError, and with `requires`
+ * an addon built before a group of functions existed says how to rebuild.
+ */
+export function loadEngine(requires?: { entry: keyof NativeAddon; what: string }): NativeAddon {
+  if (!checked) {
+    try {
+      checked = nativeAddon()
+    } catch (error) {
+      throw new EngineError('E_ENGINE', error instanceof Error ? error.message : String(error))
+    }
+  }
+  if (requires && typeof checked[requires.entry] !== 'function') {
+    throw new EngineError('E_ENGINE', `the native addon was built without the ${requires.what} functions: run \`npm run build:native\``)
   }
   return checked
 }
+
+/** An async engine call: whatever it rejects with becomes an EngineError. */
+export async function callEngineAsync<T>(f: (native: NativeAddon) => Promise<T>, requires?: { entry: keyof NativeAddon; what: string }): Promise<T> {
+  try {
+    return await f(loadEngine(requires))
+  } catch (error) {
+    throw toEngineError(error)
+  }
+}
+
+const load = (): NativeAddon => loadEngine()
 
 function call<T>(f: (native: NativeAddon) => T): T {
   const native = load()

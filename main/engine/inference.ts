@@ -8,8 +8,8 @@
  */
 
 import type * as Native from '../../native/node/index'
-import { EngineError, type Model, toEngineError } from './index'
-import { nativeAddon, type NativeAddon } from './native'
+import { callEngineAsync, loadEngine, type Model, toEngineError } from './index'
+import type { NativeAddon } from './native'
 
 export type {
   DiscoveryReport,
@@ -26,29 +26,9 @@ export type {
   UpperLimitReport,
 } from '../../native/node/index'
 
-let addon: NativeAddon | null = null
-
-function load(): NativeAddon {
-  if (addon) return addon
-  let loaded: NativeAddon
-  try {
-    loaded = nativeAddon()
-  } catch (error) {
-    throw new EngineError('E_ENGINE', error instanceof Error ? error.message : String(error))
-  }
-  if (typeof loaded.inferHypotest !== 'function') {
-    throw new EngineError('E_ENGINE', 'the native addon was built without the inference functions: run `npm run build:native`')
-  }
-  return (addon = loaded)
-}
-
-async function call<T>(f: (native: NativeAddon) => Promise<T>): Promise<T> {
-  try {
-    return await f(load())
-  } catch (error) {
-    throw toEngineError(error)
-  }
-}
+const INFERENCE = { entry: 'inferHypotest', what: 'inference' } as const
+const load = (): NativeAddon => loadEngine(INFERENCE)
+const call = <T>(f: (native: NativeAddon) => Promise<T>): Promise<T> => callEngineAsync(f, INFERENCE)
 
 const opts = (options?: Native.InferenceOptions): Native.InferenceOptions | null => options ?? null
 
