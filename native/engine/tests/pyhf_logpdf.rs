@@ -148,37 +148,43 @@ pub fn kitchen_sink() -> serde_json::Value {
     })
 }
 
-#[test]
-fn analytic_gradient_matches_central_differences() {
-    for (normsys, histosys) in [("code4", "code4p"), ("code1", "code0"), ("code1", "code2")] {
+/// The kitchen-sink model under each pair of interpolation codes the derivative tests cover.
+fn kitchen_sink_models() -> impl Iterator<Item = (&'static str, &'static str, Model)> {
+    [("code4", "code4p"), ("code1", "code0"), ("code1", "code2")].into_iter().map(|(normsys, histosys)| {
         let options = ModelOptions {
             measurement: None,
             normsys_code: InterpCode::parse(normsys).unwrap(),
             histosys_code: InterpCode::parse(histosys).unwrap(),
         };
-        let model = Model::from_text(&kitchen_sink().to_string(), options).unwrap();
+        (normsys, histosys, Model::from_text(&kitchen_sink().to_string(), options).unwrap())
+    })
+}
+
+/// `count` seeded points: α on both sides of ±1, factors within ±30 % of their inits.
+fn random_points(model: &Model, seed: u64, count: usize) -> Vec<Vec<f64>> {
+    let mut state = seed;
+    let mut uniform = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let bounds = model.suggested_bounds();
+    let init = model.suggested_init();
+    (0..count)
+        .map(|_| {
+            init.iter()
+                .zip(&bounds)
+                .map(|(&x0, &(lo, hi))| if lo < 0.0 { -1.8 + 3.6 * uniform() } else { (x0 * (0.7 + 0.6 * uniform())).clamp(lo, hi) })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn analytic_gradient_matches_central_differences() {
+    for (normsys, histosys, model) in kitchen_sink_models() {
         let n = model.n_pars();
         let mut ev = model.evaluator();
-        // A few points, with α on both sides of ±1 and factors away from 1.
-        let mut state = 12345u64;
-        let mut uniform = move || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
-        for _ in 0..5 {
-            let bounds = model.suggested_bounds();
-            let init = model.suggested_init();
-            let pars: Vec<f64> = init
-                .iter()
-                .zip(&bounds)
-                .map(|(&x0, &(lo, hi))| {
-                    if lo < 0.0 {
-                        -1.8 + 3.6 * uniform()
-                    } else {
-                        (x0 * (0.7 + 0.6 * uniform())).clamp(lo, hi)
-                    }
-                })
-                .collect();
+        for pars in random_points(&model, 12345, 5) {
             let mut grad = vec![0.0; n];
             let f = ev.nll_and_grad(&model, &pars, model.observed(), &mut grad);
             assert!((f - ev.nll(&model, &pars, model.observed())).abs() < 1e-12 * f.abs());
@@ -204,34 +210,10 @@ fn analytic_gradient_matches_central_differences() {
 
 #[test]
 fn analytic_hessian_matches_central_differences_of_the_gradient() {
-    for (normsys, histosys) in [("code4", "code4p"), ("code1", "code0"), ("code1", "code2")] {
-        let options = ModelOptions {
-            measurement: None,
-            normsys_code: InterpCode::parse(normsys).unwrap(),
-            histosys_code: InterpCode::parse(histosys).unwrap(),
-        };
-        let model = Model::from_text(&kitchen_sink().to_string(), options).unwrap();
+    for (normsys, histosys, model) in kitchen_sink_models() {
         let n = model.n_pars();
         let mut ev = model.evaluator();
-        let mut state = 987654321u64;
-        let mut uniform = move || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
-        for point in 0..6 {
-            let bounds = model.suggested_bounds();
-            let init = model.suggested_init();
-            let mut pars: Vec<f64> = init
-                .iter()
-                .zip(&bounds)
-                .map(|(&x0, &(lo, hi))| {
-                    if lo < 0.0 {
-                        -1.8 + 3.6 * uniform()
-                    } else {
-                        (x0 * (0.7 + 0.6 * uniform())).clamp(lo, hi)
-                    }
-                })
-                .collect();
+        for (point, mut pars) in random_points(&model, 987654321, 6).into_iter().enumerate() {
             if point == 0 {
                 // the POI on its lower bound: products with a zero factor
                 pars[model.poi_index()] = 0.0;
