@@ -6,7 +6,7 @@ import type { ResolvedTheme } from '../store/studio'
 import { isBetter, objectiveValue } from '../store/trials'
 import type { DashboardChartOption } from './echarts'
 import { CHART_COLORS } from './histogramOption'
-import { ACCENT, axisStyle, escapeHtml, flatXY, INFEASIBLE, XY, numericParam, tipRow, tooltipBase } from './studyOptions'
+import { ACCENT, axisStyle, dataRect, escapeHtml, flatXY, INFEASIBLE, XY, numericParam, tipRow, tooltipBase } from './studyOptions'
 
 /** Perceptually even, colour-blind-safe ramp (viridis stops) for objective values. */
 export const VALUE_RAMP = ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725'] as const
@@ -144,16 +144,9 @@ export function contourGrid(
 }
 
 const cellRect: CustomSeriesRenderItem = (_params, api) => {
-  const topLeft = api.coord([api.value(0), api.value(3)])
-  const bottomRight = api.coord([api.value(1), api.value(2)])
   return {
     type: 'rect',
-    shape: {
-      x: topLeft[0] as number,
-      y: topLeft[1] as number,
-      width: (bottomRight[0] as number) - (topLeft[0] as number),
-      height: (bottomRight[1] as number) - (topLeft[1] as number),
-    },
+    shape: dataRect(api),
     style: { fill: api.visual('color') as string, opacity: 0.85 },
   }
 }

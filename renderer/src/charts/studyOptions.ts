@@ -36,19 +36,20 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
+/** The pixel rectangle of a custom-series item [lo, hi, y0, y1] given in data coordinates. */
+export function dataRect(api: Parameters<CustomSeriesRenderItem>[1]): { x: number; y: number; width: number; height: number } {
+  const topLeft = api.coord([api.value(0), api.value(3)])
+  const bottomRight = api.coord([api.value(1), api.value(2)])
+  const [x, y] = [topLeft[0] as number, topLeft[1] as number]
+  return { x, y, width: (bottomRight[0] as number) - x, height: (bottomRight[1] as number) - y }
+}
+
 /** Rectangles [lo, hi, y0, y1] in data coordinates. */
 function rectangles(fill: string, stroke: string | null): CustomSeriesRenderItem {
   return (_params, api) => {
-    const topLeft = api.coord([api.value(0), api.value(3)])
-    const bottomRight = api.coord([api.value(1), api.value(2)])
     return {
       type: 'rect',
-      shape: {
-        x: topLeft[0] as number,
-        y: topLeft[1] as number,
-        width: (bottomRight[0] as number) - (topLeft[0] as number),
-        height: (bottomRight[1] as number) - (topLeft[1] as number),
-      },
+      shape: dataRect(api),
       style: stroke === null ? { fill } : { fill, stroke, lineWidth: 0.6 },
     }
   }

@@ -141,13 +141,9 @@ function optionsFor(setup: StudySetup, previous: StudyOptions): StudyOptions {
   return { ...previous, trials: setup.trials, seed: setup.seed ?? null, sampler }
 }
 
-export const INITIAL_STUDY_STATE: StudyState = {
-  view: 'workspace',
-  setup: null,
-  setupLoading: null,
-  previewEdges: {},
+/** What belongs to one study setup: cleared whenever another setup is shown. */
+const PER_SETUP_STATE = {
   previewSource: { kind: 'initial' },
-  binningChannel: null,
   selectedEdge: null,
   evaluation: null,
   previousEvaluation: null,
@@ -159,11 +155,20 @@ export const INITIAL_STUDY_STATE: StudyState = {
   bestTrial: null,
   selectedTrial: null,
   progress: null,
-  studyOptions: { trials: 100, seed: null, workers: 1, sampler: 'tpe' },
-  studyRequestPending: false,
   importances: null,
   importancesError: null,
   storedStudy: null,
+} satisfies Partial<StudyState>
+
+export const INITIAL_STUDY_STATE: StudyState = {
+  ...PER_SETUP_STATE,
+  view: 'workspace',
+  setup: null,
+  setupLoading: null,
+  previewEdges: {},
+  binningChannel: null,
+  studyOptions: { trials: 100, seed: null, workers: 1, sampler: 'tpe' },
+  studyRequestPending: false,
   database: null,
   databaseLoading: null,
 }
@@ -280,26 +285,12 @@ export function createStudySlice(
       setup,
       setupLoading: null,
       error: null,
+      ...PER_SETUP_STATE,
       view: 'binning',
       previewEdges: setup.initialEdges,
-      previewSource: { kind: 'initial' },
       binningChannel:
         current !== null && setup.channels.some((c) => c.name === current) ? current : (setup.channels[0]?.name ?? null),
-      selectedEdge: null,
-      evaluation: null,
-      previousEvaluation: null,
-      evaluationError: null,
-      baselines: null,
-      baselinesError: null,
-      overlayBaseline: null,
-      trialLog: EMPTY_TRIAL_LOG,
-      bestTrial: null,
-      selectedTrial: null,
-      progress: null,
       studyOptions: optionsFor(setup, s.studyOptions),
-      importances: null,
-      importancesError: null,
-      storedStudy: null,
     }))
     requestEvaluation()
     void loadBaselines(generation)
