@@ -17,7 +17,6 @@ import json
 import platform
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import warnings
@@ -27,7 +26,7 @@ import numpy as np
 import pyhf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic_models import synthetic_workspace  # noqa: E402
+from synthetic_models import atlas_workspace, synthetic_workspace  # noqa: E402
 from timing import median_time  # noqa: E402
 
 warnings.simplefilter("ignore")
@@ -37,21 +36,6 @@ RUST_BIN = ROOT / "native" / "target" / "release" / "examples" / "bench_models"
 # Targets of the likelihood issue for the synthetic sizes (10 µs, 200 µs, 5 ms). The issue does not
 # say whether they bound a fit or an NLL + gradient evaluation: both are checked.
 TARGET_MS = {"synthetic_10x2": 0.010, "synthetic_100x20": 0.200, "synthetic_1000x100": 5.0}
-
-
-def atlas_workspace():
-    try:
-        import jsonpatch
-        import skhep_testdata
-
-        path = skhep_testdata.data_path("pyhf-ins1748602-probability-models.tar.gz")
-    except Exception as error:  # offline without a cached copy
-        print(f"ATLAS likelihood unavailable ({type(error).__name__}); left out")
-        return None
-    with tarfile.open(path) as tar:
-        bkg = json.load(tar.extractfile("RegionA/BkgOnly.json"))
-        patch = json.load(tar.extractfile("RegionA/patch.sbottom_1300_850_60.json"))
-    return jsonpatch.apply_patch(bkg, patch)
 
 
 def write_models(folder):

@@ -30,7 +30,6 @@ import os
 import platform
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import warnings
@@ -40,7 +39,7 @@ import numpy as np
 import pyhf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic_models import synthetic_workspace  # noqa: E402
+from synthetic_models import atlas_workspace, synthetic_workspace  # noqa: E402
 from timing import timed  # noqa: E402
 
 warnings.simplefilter("ignore")
@@ -60,22 +59,6 @@ TARGETS = {
     "ranking_100_parameters_s": 1.0,
     "toys": 10_000,
 }
-
-
-def atlas_workspace():
-    """ATLAS sbottom (ins1748602) RegionA, background-only with one signal patch applied."""
-    try:
-        import jsonpatch
-        import skhep_testdata
-
-        path = skhep_testdata.data_path("pyhf-ins1748602-probability-models.tar.gz")
-    except Exception as error:  # offline without a cached copy
-        print(f"ATLAS likelihood unavailable ({type(error).__name__}: {error}); left out")
-        return None
-    with tarfile.open(path) as tar:
-        background_only = json.load(tar.extractfile("RegionA/BkgOnly.json"))
-        signal_patch = json.load(tar.extractfile("RegionA/patch.sbottom_1300_850_60.json"))
-    return jsonpatch.apply_patch(background_only, signal_patch)
 
 
 def toy_workspace(n_channels=50, n_bins=4, seed=7):

@@ -7,6 +7,7 @@ is exact). Parameters: mu + staterror (one per control bin) + histosys + normsys
 """
 
 import json
+import tarfile
 import sys
 
 import numpy as np
@@ -61,6 +62,23 @@ def synthetic_workspace(n_bins, n_params, seed=0):
         "measurements": [{"name": "meas", "config": {"poi": "mu", "parameters": []}}],
         "version": "1.0.0",
     }
+
+
+
+def atlas_workspace():
+    """ATLAS sbottom (ins1748602) RegionA, background-only with one signal patch applied."""
+    try:
+        import jsonpatch
+        import skhep_testdata
+
+        path = skhep_testdata.data_path("pyhf-ins1748602-probability-models.tar.gz")
+    except Exception as error:  # offline without a cached copy
+        print(f"ATLAS likelihood unavailable ({type(error).__name__}: {error}); left out")
+        return None
+    with tarfile.open(path) as tar:
+        background_only = json.load(tar.extractfile("RegionA/BkgOnly.json"))
+        signal_patch = json.load(tar.extractfile("RegionA/patch.sbottom_1300_850_60.json"))
+    return jsonpatch.apply_patch(background_only, signal_patch)
 
 
 if __name__ == "__main__":
