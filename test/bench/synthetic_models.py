@@ -64,7 +64,6 @@ def synthetic_workspace(n_bins, n_params, seed=0):
     }
 
 
-
 def atlas_workspace():
     """ATLAS sbottom (ins1748602) RegionA, background-only with one signal patch applied."""
     try:
