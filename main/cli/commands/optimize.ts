@@ -61,12 +61,21 @@ function formatSummary(s: OptimizeSummary): string {
     for (const [channel, line] of Object.entries(s.binning_exports?.trexfitter ?? {})) lines.push(`  ${channel} TRExFitter  ${line}`)
     for (const [channel, line] of Object.entries(s.binning_exports?.cabinetry ?? {})) lines.push(`  ${channel} cabinetry   ${line}`)
     if (s.heldout_value !== undefined) lines.push(`  held-out value ${s.heldout_value.toPrecision(6)}`)
+    if (s.selection !== undefined) {
+      const sel = s.selection
+      lines.push(
+        `  chosen by ${sel.method} (k = ${sel.k}, ${sel.candidates} candidates): mean ${sel.kfold_value.toPrecision(6)} over folds ` +
+          `[${sel.kfold_values.map((v) => v.toPrecision(4)).join(', ')}]; best training trial #${sel.best_training_trial}`,
+      )
+    }
   } else if (s.best_trials) {
     lines.push(`Pareto front: ${s.best_trials.length} trials`)
     for (const t of s.best_trials) lines.push(`  #${t.number} values ${t.values.map((v) => v.toPrecision(5)).join(', ')}`)
   } else {
     lines.push('no feasible complete trial')
   }
+  const constraints = Object.entries(s.constraints)
+  if (constraints.length > 0) lines.push(`constraints per bin: ${constraints.map(([name, v]) => `${name} ${v}`).join(', ')}`)
   for (const [name, b] of Object.entries(s.baselines)) {
     lines.push(`baseline ${name}: ${Number.isFinite(b.value) ? b.value.toPrecision(6) : (b.error ?? 'n/a')}` + (b.heldout_value !== undefined ? ` (held-out ${b.heldout_value.toPrecision(6)})` : ''))
   }

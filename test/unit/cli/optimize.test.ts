@@ -80,6 +80,16 @@ describe('histune optimize', () => {
     expect(inspected.status).toBe(0)
   })
 
+  it('prints the best binning, held-out value, constraints and baselines as text without --json', () => {
+    const r = histune('optimize', ntuples, '--trials', '12')
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/^study \S+ \(:memory:\): 12\/12 complete/)
+    expect(r.stdout).toMatch(/\n {2}SR edges: [\d., ]+\n/)
+    expect(r.stdout).toMatch(/\n {2}held-out value \d/)
+    expect(r.stdout).toContain('constraints per bin: min_background 5, max_mc_rel_error 0.2')
+    expect(r.stdout).toMatch(/\nbaseline transfo_d_2_2: \d[\d.]* \(held-out \d/)
+  })
+
   it('refuses a bad config with its path and exit code 2, and never touches a foreign database', () => {
     const bad = join(dir, 'bad.yaml')
     writeFileSync(bad, readFileSync(tutorial, 'utf8').replace('n_bins: {low: 3, high: 40}', 'n_bins: {low: 40, high: 3}'))
