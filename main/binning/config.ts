@@ -117,20 +117,28 @@ export interface NtupleChannelConfig {
 }
 
 /**
- * `smoothing: kde`: the search scores binnings on kernel-smoothed training templates (see
- * smoothing.ts); staterror, the constraints and the held-out scores use the raw events.
+ * `smoothing: keys | kde` (keys unless `none`): the search scores binnings on kernel-smoothed
+ * training templates (see smoothing.ts); staterror, the constraints and the held-out scores use
+ * the raw events.
  */
-export interface SmoothingConfig {
-  method: 'kde'
-  /** The kernel's standard deviation in observable units; Silverman's rule per sample when absent. */
-  bandwidth?: number
-}
+export type SmoothingConfig =
+  | {
+      method: 'kde'
+      /** The kernel's standard deviation in observable units; Silverman's rule per sample when absent. */
+      bandwidth?: number
+    }
+  | {
+      /** RooKeysPdf's adaptive kernels. */
+      method: 'keys'
+      /** RooKeysPdf's bandwidth scale ρ (1 when absent). */
+      rho?: number
+    }
 
 export interface NtuplesModelConfig {
   kind: 'ntuples'
   channels: NtupleChannelConfig[]
   measurement: MeasurementConfig
-  /** Absent: the templates are the raw MC histograms. */
+  /** Absent (`smoothing: none`): the templates are the raw MC histograms. */
   smoothing?: SmoothingConfig
 }
 
@@ -615,13 +623,16 @@ function readNtuples(r: Reader, m: Record<string, unknown>, path: Path): Ntuples
   return { kind: 'ntuples', channels, measurement: readMeasurement(r, m.measurement, [...path, 'measurement'], channels.flatMap((c) => c.samples)), ...(smoothing ? { smoothing } : {}) }
 }
 
-/** `smoothing: none | kde` or `{method: kde, bandwidth: h}`. */
+/** `smoothing: none | keys | kde`, `{method: keys, rho: ρ}` or `{method: kde, bandwidth: h}`; keys when absent. */
 function readSmoothing(r: Reader, v: unknown, path: Path): SmoothingConfig | undefined {
-  if (v === undefined || v === null || v === 'none') return undefined
-  if (typeof v === 'string') return { method: r.oneOf(v, path, ['none', 'kde'] as const) as 'kde' }
-  const m = r.mapping(v, path, ['method', 'bandwidth'])
-  const method = r.oneOf(r.required(m, 'method', path), [...path, 'method'], ['kde'] as const)
-  return m.bandwidth === undefined ? { method } : { method, bandwidth: r.number(m.bandwidth, [...path, 'bandwidth'], { above: 0 }) }
+  if (v === undefined || v === null) return { method: 'keys' }
+  if (v === 'none') return undefined
+  if (typeof v === 'string') return { method: r.oneOf(v, path, ['none', 'keys', 'kde'] as const) as 'keys' | 'kde' }
+  const m = r.mapping(v, path, ['method', 'bandwidth', 'rho'])
+  const method = r.oneOf(r.required(m, 'method', path), [...path, 'method'], ['keys', 'kde'] as const)
+  const [own, other] = method === 'keys' ? ['rho', 'bandwidth'] : ['bandwidth', 'rho']
+  if (m[other] !== undefined) r.fail([...path, other], `${other} is not an option of ${method} smoothing`)
+  return m[own] === undefined ? { method } : ({ method, [own]: r.number(m[own], [...path, own], { above: 0 }) } as SmoothingConfig)
 }
 
 function readWorkspaceModel(r: Reader, m: Record<string, unknown>, path: Path): WorkspaceModelConfig {

@@ -18,7 +18,7 @@ import { fineGrid, statisticalFineWidth } from './binning-space'
 import { addHistograms, type Histogram } from './histogram'
 import type { NtupleBinding, NtupleSample, NtupleSampleSpec } from './ntuple'
 import type { PyhfModifier, PyhfWorkspace } from './rebin-workspace'
-import { silvermanBandwidth, SmoothedTemplate, smoothCells, smoothingCells } from './smoothing'
+import { GaussianSmoother, keysBandwidths, silvermanBandwidth, SmoothedTemplate, smoothingCells } from './smoothing'
 import { andSelections, type McPart, scaledWeight } from './validation'
 
 export interface NtupleModelOptions {
@@ -38,7 +38,7 @@ interface LoadedSample {
   modifiers: ModifierConfig[]
   /** Up and down samples per histosys name; down null when symmetrised. */
   variations: Map<string, { up: NtupleSample; down: NtupleSample | null }>
-  /** The same templates kernel-smoothed (`smoothing`), one bandwidth per sample. */
+  /** The same templates kernel-smoothed (`smoothing`), with one set of kernels per sample. */
   smoothed?: {
     nominal: SmoothedTemplate
     variations: Map<string, { up: SmoothedTemplate; down: SmoothedTemplate | null }>
@@ -157,18 +157,21 @@ export class NtupleModel implements BinnedModel {
   }
 
   /**
-   * Smoothed templates for every sample of `channel`: the bandwidth is the configured one or
-   * Silverman's on the sample's nominal events, and its variations share it (so that a variation's
-   * difference to nominal is not made by different smoothing).
+   * Smoothed templates for every sample of `channel`. The kernels come from the sample's nominal
+   * events — kde: the configured bandwidth or Silverman's; keys: RooKeysPdf's adaptive bandwidth
+   * at each point — and its variations share them (so that a variation's difference to nominal is
+   * not made by different smoothing).
    */
   private static smooth(channel: LoadedChannel, range: [number, number], smoothing: SmoothingConfig): void {
     const cells = smoothingCells(range)
     for (const sample of channel.samples) {
       const nominal = sample.nominal.histogram(cells)
-      const bandwidth = smoothing.bandwidth ?? silvermanBandwidth(cells, nominal.sumw, nominal.sumw2)
+      const bandwidth: number | number[] =
+        smoothing.method === 'keys' ? keysBandwidths(cells, nominal.sumw, nominal.sumw2, smoothing.rho) : (smoothing.bandwidth ?? silvermanBandwidth(cells, nominal.sumw, nominal.sumw2))
       // No events in range: nothing to smooth.
-      if (!Number.isFinite(bandwidth)) continue
-      const template = (s: NtupleSample): SmoothedTemplate => new SmoothedTemplate(cells, smoothCells(cells, s.histogram(cells).sumw, bandwidth), bandwidth)
+      if (typeof bandwidth === 'number' ? !Number.isFinite(bandwidth) : bandwidth.length === 0) continue
+      const smoother = new GaussianSmoother(cells, bandwidth)
+      const template = (s: NtupleSample): SmoothedTemplate => new SmoothedTemplate(cells, smoother.smooth(s.histogram(cells).sumw))
       sample.smoothed = {
         nominal: template(sample.nominal),
         variations: new Map([...sample.variations].map(([name, v]) => [name, { up: template(v.up), down: v.down === null ? null : template(v.down) }])),

@@ -1,10 +1,11 @@
 /**
- * Kernel-density smoothing of MC templates (`model.smoothing: kde`), so that a binning search scored
- * on them cannot place edges on MC fluctuations. The events are first histogrammed on a grid of
- * cells much narrower than any kernel (one tenth of the round step of the range, 1 GeV for a
- * 20–1260 GeV range); each cell's weight is spread over the cells by a Gaussian kernel, reflected
- * at both ends of the range and normalised, so each cell's weight — and so the total yield — is
- * conserved exactly. A bin's smoothed content is the integral of the smoothed density over it.
+ * Kernel-density smoothing of MC templates (`model.smoothing: keys | kde`), so that a binning search
+ * scored on them cannot place edges on MC fluctuations. The events are first histogrammed on a grid
+ * of cells much narrower than any kernel (one tenth of the round step of the range, 1 GeV for a
+ * 20–1260 GeV range); each cell's weight is spread over the cells by a Gaussian kernel — one
+ * Silverman bandwidth (kde) or RooKeysPdf's adaptive one per cell (keys) — reflected at both ends
+ * of the range and normalised, so each cell's weight — and so the total yield — is conserved
+ * exactly. A bin's smoothed content is the integral of the smoothed density over it.
  */
 
 /** The smoothed yield of one template, integrable over any bins inside its range. */
@@ -17,8 +18,6 @@ export class SmoothedTemplate {
     readonly cells: readonly number[],
     /** Smoothed yield per cell. */
     readonly sumw: readonly number[],
-    /** The kernel's standard deviation in observable units. */
-    readonly bandwidth: number,
   ) {
     this.cumulative = new Float64Array(sumw.length + 1)
     for (let i = 0; i < sumw.length; i++) this.cumulative[i + 1] = this.cumulative[i] + sumw[i]
@@ -84,36 +83,95 @@ function reflect(j: number, n: number): number {
 }
 
 /**
- * `sumw` on uniform `cells`, each cell's weight spread by a Gaussian of standard deviation
- * `bandwidth` (observable units) centred on the cell, reflected at the ends and normalised: the
- * output has the same total. A bandwidth far below the cell width returns `sumw` unchanged.
+ * Spreads weights on uniform `cells`, each cell's weight by a Gaussian of standard deviation
+ * `bandwidth` (observable units; one for all cells or one per cell) centred on the cell, reflected
+ * at the ends and normalised: the output has the same total. A bandwidth far below the cell width
+ * returns the weights unchanged. The kernels are built once and reused for every template smoothed.
  */
-export function smoothCells(cells: readonly number[], sumw: readonly number[], bandwidth: number): number[] {
-  const n = sumw.length
-  if (cells.length !== n + 1) throw new RangeError(`${n} cell contents need ${n + 1} edges, got ${cells.length}`)
-  if (!(bandwidth > 0) || !Number.isFinite(bandwidth)) throw new RangeError(`the bandwidth must be a positive number, got ${bandwidth}`)
-  const width = (cells[n] - cells[0]) / n
-  const h = bandwidth / width
-  // Kernel mass per cell offset d (cell centre to cell centre), out to 6 standard deviations.
-  const reach = Math.min(Math.ceil(6 * h) + 1, 4 * n)
-  const kernel = new Float64Array(2 * reach + 1)
-  let total = 0
-  for (let d = -reach; d <= reach; d++) {
-    const mass = normalCdf((d + 0.5) / h) - normalCdf((d - 0.5) / h)
-    kernel[d + reach] = mass
-    total += mass
-  }
-  const out = new Array<number>(n).fill(0)
-  for (let i = 0; i < n; i++) {
-    const w = sumw[i]
-    if (w === 0) continue
-    for (let d = -reach; d <= reach; d++) {
-      const mass = kernel[d + reach]
-      if (mass === 0) continue
-      out[reflect(i + d, n)] += (w * mass) / total
+export class GaussianSmoother {
+  private readonly n: number
+  private readonly width: number
+  private readonly kernels = new Map<number, Float64Array>()
+  private readonly foldedKernels = new Map<Float64Array, Float64Array>()
+
+  constructor(
+    readonly cells: readonly number[],
+    private readonly bandwidth: number | readonly number[],
+  ) {
+    const n = cells.length - 1
+    if (typeof bandwidth !== 'number' && bandwidth.length !== n) throw new RangeError(`${n} cells need ${n} bandwidths, got ${bandwidth.length}`)
+    for (const h of typeof bandwidth === 'number' ? [bandwidth] : bandwidth) {
+      if (!(h > 0) || !Number.isFinite(h)) throw new RangeError(`the bandwidth must be a positive number, got ${h}`)
     }
+    this.n = n
+    this.width = (cells[n] - cells[0]) / n
   }
-  return out
+
+  /** Kernel mass per cell offset d (cell centre to cell centre), out to 6 standard deviations, normalised. */
+  private kernel(bandwidth: number): Float64Array {
+    let kernel = this.kernels.get(bandwidth)
+    if (kernel !== undefined) return kernel
+    const h = bandwidth / this.width
+    // A kernel wider than 32 reflection periods is flat across the range long before 6σ.
+    const reach = Math.min(Math.ceil(6 * h) + 1, 64 * this.n)
+    kernel = new Float64Array(2 * reach + 1)
+    let below = normalCdf((-reach - 0.5) / h)
+    let total = 0
+    for (let d = -reach; d <= reach; d++) {
+      const next = normalCdf((d + 0.5) / h)
+      kernel[d + reach] = next - below
+      total += next - below
+      below = next
+    }
+    for (let j = 0; j < kernel.length; j++) kernel[j] /= total
+    this.kernels.set(bandwidth, kernel)
+    return kernel
+  }
+
+  /**
+   * A kernel longer than 2n cells as its sum over the reflection period 2n: entry r holds the mass
+   * of every offset d ≡ r − reach (mod 2n), so that a cell spreads over 2n offsets, not 2·reach + 1.
+   */
+  private folded(kernel: Float64Array): Float64Array {
+    let folded = this.foldedKernels.get(kernel)
+    if (folded !== undefined) return folded
+    const period = 2 * this.n
+    folded = new Float64Array(period)
+    for (let j = 0; j < kernel.length; j++) folded[j % period] += kernel[j]
+    this.foldedKernels.set(kernel, folded)
+    return folded
+  }
+
+  smooth(sumw: readonly number[]): number[] {
+    const n = this.n
+    if (sumw.length !== n) throw new RangeError(`${n + 1} cell edges need ${n} cell contents, got ${sumw.length}`)
+    const out = new Array<number>(n).fill(0)
+    for (let i = 0; i < n; i++) {
+      const w = sumw[i]
+      if (w === 0) continue
+      const kernel = this.kernel(typeof this.bandwidth === 'number' ? this.bandwidth : this.bandwidth[i])
+      const reach = (kernel.length - 1) / 2
+      if (kernel.length > 2 * n) {
+        // Offset d = j − reach lands on reflect(i + d); folded[r] gathers every j ≡ r (mod 2n).
+        const folded = this.folded(kernel)
+        for (let r = 0; r < 2 * n; r++) out[reflect(i + r - reach, n)] += w * folded[r]
+        continue
+      }
+      // Offsets that stay inside the cells need no reflection.
+      const lo = Math.max(-reach, -i)
+      const hi = Math.min(reach, n - 1 - i)
+      for (let d = -reach; d < lo; d++) out[reflect(i + d, n)] += w * kernel[d + reach]
+      for (let d = lo; d <= hi; d++) out[i + d] += w * kernel[d + reach]
+      for (let d = hi + 1; d <= reach; d++) out[reflect(i + d, n)] += w * kernel[d + reach]
+    }
+    return out
+  }
+}
+
+/** `sumw` on uniform `cells` smoothed by a GaussianSmoother (one call). */
+export function smoothCells(cells: readonly number[], sumw: readonly number[], bandwidth: number | readonly number[]): number[] {
+  if (cells.length !== sumw.length + 1) throw new RangeError(`${sumw.length} cell contents need ${sumw.length + 1} edges, got ${cells.length}`)
+  return new GaussianSmoother(cells, bandwidth).smooth(sumw)
 }
 
 /**
@@ -122,20 +180,9 @@ export function smoothCells(cells: readonly number[], sumw: readonly number[], b
  */
 export function silvermanBandwidth(cells: readonly number[], sumw: readonly number[], sumw2: readonly number[]): number {
   const n = sumw.length
-  let s = 0
-  let s2 = 0
-  let mean = 0
-  for (let i = 0; i < n; i++) {
-    const w = Math.max(0, sumw[i])
-    s += w
-    s2 += sumw2[i]
-    mean += w * 0.5 * (cells[i] + cells[i + 1])
-  }
-  if (!(s > 0) || !(s2 > 0)) return NaN
-  mean /= s
-  let variance = 0
-  for (let i = 0; i < n; i++) variance += Math.max(0, sumw[i]) * (0.5 * (cells[i] + cells[i + 1]) - mean) ** 2
-  const sigma = Math.sqrt(variance / s)
+  const { sigma, nEff } = moments(cells, sumw, sumw2)
+  if (!Number.isFinite(nEff)) return NaN
+  const s = sumw.reduce((a, w) => a + Math.max(0, w), 0)
   const quantile = (q: number): number => {
     let below = 0
     for (let i = 0; i < n; i++) {
@@ -147,5 +194,55 @@ export function silvermanBandwidth(cells: readonly number[], sumw: readonly numb
   }
   const iqr = quantile(0.75) - quantile(0.25)
   const spread = iqr > 0 ? Math.min(sigma, iqr / 1.34) : sigma
-  return 0.9 * spread * ((s * s) / s2) ** -0.2
+  return 0.9 * spread * nEff ** -0.2
+}
+
+/** Weighted mean, standard deviation and Kish effective count of events histogrammed on `cells` (centres). */
+function moments(cells: readonly number[], sumw: readonly number[], sumw2: readonly number[]): { mean: number; sigma: number; nEff: number } {
+  const n = sumw.length
+  let s = 0
+  let s2 = 0
+  let mean = 0
+  for (let i = 0; i < n; i++) {
+    const w = Math.max(0, sumw[i])
+    s += w
+    s2 += sumw2[i]
+    mean += w * 0.5 * (cells[i] + cells[i + 1])
+  }
+  if (!(s > 0) || !(s2 > 0)) return { mean: NaN, sigma: NaN, nEff: NaN }
+  mean /= s
+  let variance = 0
+  for (let i = 0; i < n; i++) variance += Math.max(0, sumw[i]) * (0.5 * (cells[i] + cells[i + 1]) - mean) ** 2
+  return { mean, sigma: Math.sqrt(variance / s), nEff: (s * s) / s2 }
+}
+
+/** keysBandwidths' grid: consecutive bandwidths differ by 1 %. */
+const BANDWIDTH_STEP = 1.01
+
+/** (4/3)^(1/5): the normal-reference bandwidth constant of a Gaussian kernel. */
+const NORMAL_REFERENCE = (4 / 3) ** 0.2
+
+/**
+ * The adaptive bandwidth per cell of RooKeysPdf (K. Cranmer, "Kernel estimation in high-energy
+ * physics", Comput. Phys. Commun. 136 (2001) 198): a pilot estimate f₀ with the fixed bandwidth
+ * (4/3)^(1/5)·σ·n^(−1/5), then at x h(x) = ρ·(4/3)^(1/5)·√(σ / f₀(x))·n^(−1/5) — narrow kernels
+ * where the events are dense, wide ones in sparse tails. σ is the events' weighted standard
+ * deviation and n their Kish effective count (Σw)²/Σw²; f₀ is a probability density. Far from any
+ * event (f₀ → 0) the bandwidth stops at the span of the range, where a reflected kernel is flat.
+ * Empty: no events.
+ */
+export function keysBandwidths(cells: readonly number[], sumw: readonly number[], sumw2: readonly number[], rho = 1): number[] {
+  const n = sumw.length
+  const { sigma, nEff } = moments(cells, sumw, sumw2)
+  if (!(sigma > 0)) return []
+  const positive = sumw.map((w) => Math.max(0, w))
+  const total = positive.reduce((a, w) => a + w, 0)
+  const span = cells[n] - cells[0]
+  const pilot = smoothCells(cells, positive, NORMAL_REFERENCE * sigma * nEff ** -0.2)
+  return pilot.map((yieldInCell) => {
+    const density = yieldInCell / ((total * span) / n)
+    const h = rho * NORMAL_REFERENCE * Math.sqrt(sigma / density) * nEff ** -0.2
+    // On a grid of 1 % steps, so that cells share kernels (a few hundred instead of one per cell).
+    return Math.min(span, BANDWIDTH_STEP ** Math.round(Math.log(h) / Math.log(BANDWIDTH_STEP)))
+  })
 }

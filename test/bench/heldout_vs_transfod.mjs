@@ -10,7 +10,8 @@
 //    choice among its trials is scored on the held-out half;
 //  - TransfoD: every (zs, zb) on a 0.5 grid with zs + zb within 2 of K, on the training half's
 //    5 GeV histograms; of those giving exactly K bins (else the closest count) the one with the
-//    best training Z0 — a feasible one when there is one — is scored on the held-out half;
+//    best training Z0 (raw templates, whatever the remedies) — a feasible one when there is one —
+//    is scored on the held-out half;
 //  - equal width: K equal bins over the observable's range (needs no training).
 // The summary gives, per remedy and K, the mean ± standard deviation over the 2·splits held-out
 // evaluations of each method, the paired difference optimised − TransfoD with its standard error,
@@ -19,9 +20,15 @@
 // (the defaults below; about 10 minutes on two cores). heldout_vs_transfod_remedies.json came from
 // --splits 6 --remedies fine_5gev,fine_20gev,fine_40gev,fine_80gev,fine_auto,tight_mc,
 // fine_20gev_tight_mc,kfold_rerank,kfold_mean; heldout_vs_transfod_kde.json from --remedies
-// fine_5gev,fine_5gev_kde --out test/bench/results/heldout_vs_transfod_kde.json.
+// fine_5gev,fine_5gev_kde --out test/bench/results/heldout_vs_transfod_kde.json;
+// heldout_vs_transfod_smoothing.json (where keys smoothing was chosen) from --splits 24 --remedies
+// fine_5gev_kde,fine_5gev_keys,fine_auto,fine_auto_keys; heldout_vs_transfod_keys.json (the check on
+// 24 other splits) from --splits 24 --first-split 24 --remedies
+// fine_5gev,fine_5gev_kde,fine_5gev_keys,fine_auto,fine_auto_keys --out …/heldout_vs_transfod_keys.json.
+// Each optimised row also keeps `transfo_d_objective`: TransfoD's edges scored by that remedy's
+// training objective (above the optimised `train`: the search missed a binning it ranks higher).
 //   node test/bench/heldout_vs_transfod.mjs [--trials 300] [--counts 4,6,8,10] [--splits 12]
-//        [--remedies name,…] [--seed 42] [--out FILE]
+//        [--first-split 0] [--remedies name,…] [--seed 42] [--out FILE]
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
@@ -37,6 +44,8 @@ const flag = (name, fallback) => {
 const trials = Number(flag('trials', '300'))
 const counts = flag('counts', '4,6,8,10').split(',').map(Number)
 const nSplits = Number(flag('splits', '12'))
+// Splits firstSplit … firstSplit + nSplits − 1: a later range checks a choice made on the first.
+const firstSplit = Number(flag('first-split', '0'))
 const seed = Number(flag('seed', '42'))
 
 /**
@@ -67,6 +76,12 @@ const REMEDIES = {
   // The issue's 5 GeV grid, binnings scored on kernel-smoothed training templates (model.smoothing:
   // kde, Silverman bandwidth per sample); staterror, constraints and held-out scores from raw events.
   fine_5gev_kde: { fine: { width: 5 }, smoothing: 'kde' },
+  // As fine_5gev_kde with RooKeysPdf's adaptive kernels (model.smoothing: keys, ρ = 1), and with ρ = 0.7 and 1.4.
+  fine_5gev_keys: { fine: { width: 5 }, smoothing: 'keys' },
+  fine_5gev_keys_rho07: { fine: { width: 5 }, smoothing: { method: 'keys', rho: 0.7 } },
+  fine_5gev_keys_rho14: { fine: { width: 5 }, smoothing: { method: 'keys', rho: 1.4 } },
+  // The Rice-rule grid with RooKeysPdf smoothing.
+  fine_auto_keys: { smoothing: 'keys' },
 }
 const remedyNames = flag('remedies', 'fine_5gev,fine_40gev,fine_80gev,fine_auto,fine_auto_tight_mc,fine_20gev_tight_mc,kfold_rerank,kfold_mean').split(',')
 for (const name of remedyNames) if (!(name in REMEDIES)) throw new Error(`unknown remedy ${name}; known: ${Object.keys(REMEDIES).join(', ')}`)
@@ -94,7 +109,8 @@ function variant(k, validation, remedy) {
   const v = structuredClone(base)
   v.validation = validation
   v.study = { ...v.study, name: `heldout-${k}`, seed, trials }
-  if (remedy.smoothing !== undefined) v.model = { ...v.model, smoothing: remedy.smoothing }
+  // Raw training templates unless the remedy smooths them (ntuple studies smooth by default).
+  v.model = { ...v.model, smoothing: remedy.smoothing ?? 'none' }
   const fine = remedy.fine === undefined ? {} : { fine: remedy.fine }
   v.binning = { space: 'fine_merges', ...fine, n_bins: { low: k, high: k } }
   v.constraints = { ...ISSUE_CONSTRAINTS, ...(remedy.constraints ?? {}) }
@@ -152,7 +168,7 @@ async function transfo(objective, k) {
   }
   scored.sort((a, b) => b.evaluation.values[0] - a.evaluation.values[0])
   const chosen = scored.find((c) => c.evaluation.feasible) ?? scored[0]
-  return { train: chosen.evaluation.values[0], heldout: chosen.evaluation.heldout_value, zs: chosen.zs, zb: chosen.zb, n_bins: chosen.n_bins, edges: edgesOf(chosen.evaluation) }
+  return { train: chosen.evaluation.values[0], heldout: chosen.evaluation.heldout_value, feasible: chosen.evaluation.feasible, zs: chosen.zs, zb: chosen.zb, n_bins: chosen.n_bins, edges: edgesOf(chosen.evaluation) }
 }
 
 async function equalWidth(objective, k) {
@@ -163,20 +179,27 @@ async function equalWidth(objective, k) {
 
 const rows = []
 const started = performance.now()
-for (let split = 0; split < nSplits; split++) {
+for (let split = firstSplit; split < firstSplit + nSplits; split++) {
   for (const fold of [0, 1]) {
     const validation = { split: 'kfold', k: 2, fold, seed: split }
     for (const k of counts) {
       const row = { split, fold, n_bins: k, optimised: {} }
-      for (const [i, name] of remedyNames.entries()) {
+      // TransfoD and equal width on the raw training half, whatever the remedies.
+      const reference = await createBinningObjective(parseStudyConfig(stringify(variant(k, validation, REMEDIES.fine_5gev)), example), { configFile: example })
+      try {
+        row.transfo_d = await transfo(reference, k)
+        row.equal_width = await equalWidth(reference, k)
+      } finally {
+        await reference.close()
+      }
+      for (const name of remedyNames) {
         const config = parseStudyConfig(stringify(variant(k, validation, REMEDIES[name])), example)
         const objective = await createBinningObjective(config, { configFile: example })
         try {
-          if (i === 0) {
-            row.transfo_d = await transfo(objective, k)
-            row.equal_width = await equalWidth(objective, k)
-          }
           row.optimised[name] = await optimised(objective, config)
+          // TransfoD's edges scored by this remedy's training objective: does the search miss a binning it would rank higher?
+          const td = (await objective.evaluateEdges({ [objective.channels[0].name]: row.transfo_d.edges })).values[0]
+          row.optimised[name].transfo_d_objective = round(td)
         } finally {
           await objective.close()
         }
@@ -224,6 +247,8 @@ for (const name of remedyNames) {
         return { ...stats(d), standard_error: round(std(d) / Math.sqrt(d.length)) }
       })(),
       no_feasible_binning: at.length - paired.length,
+      // Halves where no (zs, zb) gave a K-bin TransfoD binning within the constraints (the best infeasible one is scored).
+      transfo_d_infeasible: at.filter((r) => r.transfo_d.feasible === false).length,
     }
   })
 }
@@ -232,7 +257,7 @@ const result = {
   bench: 'held-out Z0 of the optimised binning vs TransfoD and equal width at equal bin count, 2-fold over pseudo-random splits',
   config: 'resources/examples/ntuples/study.yaml (binning restricted to K bins; DP optimum at K as warm start)',
   objective: 'z0 (asimov, all systematics profiled: luminosity, staterror, modeling, weight_variation)',
-  splits: `${nSplits} × validation {split: kfold, k: 2, seed: 0…${nSplits - 1}}, folds 0 and 1 (chosen on one half, scored on the other)`,
+  splits: `${nSplits} × validation {split: kfold, k: 2, seed: ${firstSplit}…${firstSplit + nSplits - 1}}, folds 0 and 1 (chosen on one half, scored on the other)`,
   remedies: Object.fromEntries(remedyNames.map((n) => [n, REMEDIES[n]])),
   transfo_d: '5 GeV fine bins; (zs, zb) on a 0.5 grid, the best training Z0 at K bins (feasible under the issue constraints when possible)',
   arguments: process.argv.slice(2).join(' '),

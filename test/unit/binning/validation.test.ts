@@ -144,7 +144,9 @@ describe.skipIf(binding === null)('held-out split on the tutorial ntuples', () =
     // The training part spans less than all events; the space still covers the full range (on
     // the default 50 GeV grid, extended to whole bins).
     expect(objective.decode({ n_bins: 2, ...Object.fromEntries(objective.space.slice(1).map((p) => [p.name, 1])) }).SR).toEqual([20, 670, 1270])
+    // Without a split, and with raw templates, the scored workspace is the exported one.
     config.validation = null
+    ;(config.model as NtuplesModelConfig).smoothing = undefined
     const unsplit = await createBinningObjective(config, { configFile: STUDY, binding: binding! })
     const whole = await unsplit.evaluateEdges({ SR: [0, 400, 450, 550, 1400] })
     expect(whole.heldout_value).toBeUndefined()
