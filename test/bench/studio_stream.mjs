@@ -11,7 +11,8 @@
 // protocol) and each renderer main-thread task's CPU time recorded, which the load does not stretch:
 // `longest_task_cpu_ms` is what the longest task would take on an idle machine. The charts' redraws
 // are User Timing entries (`histune:<chart>`, see renderer/src/charts/frameScheduler.ts): their
-// longest durations say which chart a long task was.
+// longest durations say which chart a long task was. `trial_counts_shown` says whether the trials
+// streamed at all: a backend whose event loop a run blocks sends them in one batch at the end.
 //   npx electron-vite build && node test/bench/studio_stream.mjs [--trials 2000] [--runs 2] [--baseline DIR [--baseline-label TEXT]]
 //     → test/bench/results/studio_stream.json
 import { spawn, spawnSync } from 'node:child_process'
@@ -105,11 +106,16 @@ async function oneRun(tree) {
         for (const entry of list.getEntries()) {
           if (!entry.name.startsWith('histune:')) continue
           const name = entry.name.slice('histune:'.length)
+          window.lastRedrawAt = entry.startTime + entry.duration
           const seen = (window.redraws[name] ??= { count: 0, longest_ms: 0 })
           seen.count++
           seen.longest_ms = Math.max(seen.longest_ms, Math.round(entry.duration))
         }
       }).observe({ type: 'measure' })
+      // How the trials arrived: a study that streams shows its count grow in many steps; one whose
+      // backend sends them all at the end (its event loop blocked by the run) shows it once.
+      window.countsShown = new Set()
+      setInterval(() => window.countsShown.add(document.querySelector('[data-testid="study-count"]')?.textContent), 100)
     })
     const cdp = await context.newCDPSession(page)
     const traceEvents = []
@@ -127,9 +133,17 @@ async function oneRun(tree) {
       polling: 500,
     })
     const seconds = (Date.now() - started) / 1000
+    // The charts catch up with the last trials after the study has finished (all of them at once,
+    // when the backend sent them in one batch): measured until they have been quiet for a second.
+    await page.waitForTimeout(1000)
+    await page.waitForFunction(() => window.lastRedrawAt !== undefined && performance.now() - window.lastRedrawAt > 1000, null, {
+      timeout: 60_000,
+      polling: 250,
+    })
     const state = await page.getByTestId('study-state').textContent()
     const tasks = await page.evaluate(() => window.longTasks)
     const redraws = await page.evaluate(() => window.redraws)
+    const countsShown = await page.evaluate(() => window.countsShown.size)
     await cdp.send('Tracing.end')
     await traced
     const cpu = mainThreadCpu(traceEvents)
@@ -142,6 +156,7 @@ async function oneRun(tree) {
       median_long_task_ms: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0),
       blocking_ms: Math.round(tasks.reduce((a, d) => a + Math.max(0, d - 50), 0)),
       load_per_core: Number((((load0 + loadavg()[0]) / 2) / availableParallelism()).toFixed(2)),
+      trial_counts_shown: countsShown,
       ...cpu,
       redraws,
     }
@@ -157,7 +172,7 @@ const runs = []
 const baselineRuns = []
 const show = (label, run) =>
   console.log(
-    `${label}: ${run.state} in ${run.seconds} s · ${run.long_tasks} long tasks, longest ${run.longest_ms} ms, blocking ${run.blocking_ms} ms (load ${run.load_per_core}/core) · ` +
+    `${label}: ${run.state} in ${run.seconds} s (${run.trial_counts_shown} trial counts shown) · ${run.long_tasks} long tasks, longest ${run.longest_ms} ms, blocking ${run.blocking_ms} ms (load ${run.load_per_core}/core) · ` +
       `longest task ${run.longest_task_cpu_ms} ms of CPU, ${run.tasks_over_50ms_cpu} over 50 ms of CPU, main thread ${run.main_thread_cpu_s} s of CPU`,
   )
 for (let r = 0; r < nRuns; r++) {

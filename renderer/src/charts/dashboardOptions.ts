@@ -151,13 +151,17 @@ const cellRect: CustomSeriesRenderItem = (_params, api) => {
   }
 }
 
-/** Best value per cell as coloured tiles, every trial as a point, the value scale beside. */
+/**
+ * Best value per cell as coloured tiles, every trial as a point, the value scale beside. Without
+ * `cells`, the axes and points only (a chart's first redraw: the tiles and scale follow a frame later).
+ */
 export function contourOption(
   grid: ContourGrid,
   xSpec: ParameterSpec,
   ySpec: ParameterSpec,
   objectiveName: string,
   theme: ResolvedTheme,
+  cells = true,
 ): DashboardChartOption {
   const c = CHART_COLORS[theme]
   const [lo, hi] = grid.range ?? [0, 1]
@@ -201,7 +205,7 @@ export function contourOption(
         )
       },
     },
-    visualMap: {
+    visualMap: cells ? {
       type: 'continuous',
       min: lo,
       max: hi === lo ? lo + 1 : hi,
@@ -215,14 +219,14 @@ export function contourOption(
       text: [`${objectiveName} ${formatNumber(hi)}`, formatNumber(lo)],
       textStyle: { color: c.mutedText },
       inRange: { color: [...VALUE_RAMP] },
-    },
+    } : [],
     xAxis: axis(xSpec),
     yAxis: axis(ySpec),
     series: [
       {
         type: 'custom',
         name: 'Best per cell',
-        data: grid.cells.map((cell) => [cell.x0, cell.x1, cell.y0, cell.y1, cell.value, cell.count]),
+        data: cells ? grid.cells.map((cell) => [cell.x0, cell.x1, cell.y0, cell.y1, cell.value, cell.count]) : [],
         encode: { x: [0, 1], y: [2, 3] },
         renderItem: cellRect,
       },
@@ -265,6 +269,13 @@ export function parallelRows(trials: readonly TrialRecord[], space: readonly Par
   }
   return { rows, infeasible }
 }
+
+/**
+ * Each trial's line is an element of its own: above a few hundred, echarts draws them a few
+ * hundred per frame instead of all in one long task. (Its 'mod' chunks, a sample across all trials
+ * each, would fill in more evenly but lose the value colours of echarts 6's visual map.)
+ */
+const PARALLEL_PROGRESSIVE = { progressive: 300, progressiveThreshold: 600 } as const
 
 /** One axis per parameter and one for the objective; each trial a line coloured by its value. */
 export function parallelOption(
@@ -327,7 +338,7 @@ export function parallelOption(
         name: 'Feasible',
         data: rows,
         lineStyle: { width: 1, opacity: rows.length > 500 ? 0.25 : 0.55 },
-        progressive: 500,
+        ...PARALLEL_PROGRESSIVE,
         smooth: false,
       },
       {
@@ -335,7 +346,7 @@ export function parallelOption(
         name: 'Infeasible',
         data: infeasible,
         lineStyle: { width: 1, opacity: 0.2, color: INFEASIBLE[theme] },
-        progressive: 500,
+        ...PARALLEL_PROGRESSIVE,
       },
     ],
   }

@@ -5,6 +5,10 @@
  * job, queued once per chart (a newer redraw replaces a queued one in its place), and a frame runs
  * the next job, then more only while the frame's budget allows by what each took last time: at most
  * one heavy chart per frame, cheap ones together.
+ *
+ * The jobs run in a task of their own just after the frame is drawn, not in the frame's
+ * animation-frame callbacks: those share one task with the frame's style, layout, paint and commit
+ * (the raster of every canvas drawn since the last frame), which would add to the redraw's time.
  */
 export type FrameJob = () => void
 
@@ -29,8 +33,23 @@ interface Queued {
   job: FrameJob
 }
 
+/** A task right after the current one (a message, not a timer: timers may be clamped to 4 ms). */
+function afterThisTask(callback: () => void): void {
+  if (typeof MessageChannel !== 'function') {
+    setTimeout(callback, 0)
+    return
+  }
+  const channel = new MessageChannel()
+  channel.port1.onmessage = () => {
+    channel.port1.close()
+    callback()
+  }
+  channel.port2.postMessage(null)
+}
+
+/** Once per frame, in a task after the frame's own (see above). */
 function defaultRequestFrame(callback: () => void): void {
-  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(callback)
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => afterThisTask(callback))
   else setTimeout(callback, 16)
 }
 

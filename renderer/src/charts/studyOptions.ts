@@ -445,13 +445,33 @@ export function historyOption(
   }
 }
 
-/** Indices of the non-dominated points of two objectives. */
+/**
+ * Indices (ascending) of the non-dominated points of two objectives. One sort and a sweep, best
+ * first objective first: a point is on the front when its second objective beats every point with
+ * a better first objective and is the best of those with an equal one (equal points both stay).
+ */
 export function paretoFront(points: readonly [number, number][], directions: readonly [Direction, Direction]): number[] {
-  const dominates = (a: [number, number], b: [number, number]) =>
-    !isBetter(b[0], a[0], directions[0]) &&
-    !isBetter(b[1], a[1], directions[1]) &&
-    (isBetter(a[0], b[0], directions[0]) || isBetter(a[1], b[1], directions[1]))
-  return points.flatMap((p, i) => (points.some((q) => dominates(q, p)) ? [] : [i]))
+  const [d0, d1] = directions
+  const order = points.map((_, i) => i)
+  const first = (i: number) => (points[i] as [number, number])[0]
+  const second = (i: number) => (points[i] as [number, number])[1]
+  order.sort((a, b) => (isBetter(first(a), first(b), d0) ? -1 : isBetter(first(b), first(a), d0) ? 1 : isBetter(second(a), second(b), d1) ? -1 : isBetter(second(b), second(a), d1) ? 1 : 0))
+  const front: number[] = []
+  /** Best second objective of the points with a strictly better first objective than the current group's. */
+  let bestBefore: number | null = null
+  for (let start = 0; start < order.length; ) {
+    let end = start
+    while (end < order.length && first(order[end] as number) === first(order[start] as number)) end++
+    // Sorted within the group too: its first point has the group's best second objective.
+    const groupBest = second(order[start] as number)
+    for (let k = start; k < end; k++) {
+      const i = order[k] as number
+      if (second(i) === groupBest && (bestBefore === null || isBetter(second(i), bestBefore, d1))) front.push(i)
+    }
+    if (bestBefore === null || isBetter(groupBest, bestBefore, d1)) bestBefore = groupBest
+    start = end
+  }
+  return front.sort((a, b) => a - b)
 }
 
 /** Two objectives: every feasible trial, and the Pareto front joined as a step line. */

@@ -32,6 +32,18 @@ describe('dashboard charts', () => {
     expect(contourGrid(trials, nBins, lo, 'minimize', 4).cells.find((c) => c.x0 === 2.5)!.value).toBe(1.0)
   })
 
+  it('draws a contour without its tiles and value scale for a first, quick redraw', () => {
+    type Contour = { visualMap: unknown; series: { data: ArrayLike<unknown> }[] }
+    const grid = contourGrid(trials, nBins, lo, 'maximize', 4)
+    const whole = contourOption(grid, nBins, lo, 'Z0', 'light') as Contour
+    const quick = contourOption(grid, nBins, lo, 'Z0', 'light', false) as Contour
+    expect(whole.series[0]!.data).toHaveLength(2)
+    expect(whole.visualMap).toMatchObject({ dimension: 4 })
+    expect(quick.series[0]!.data).toHaveLength(0)
+    expect(quick.visualMap).toEqual([])
+    expect(quick.series[1]!.data).toEqual(whole.series[1]!.data)
+  })
+
   it('draws parallel coordinates of complete trials, infeasible ones apart', () => {
     const { rows, infeasible } = parallelRows(trials, [nBins, lo])
     expect(rows).toEqual([

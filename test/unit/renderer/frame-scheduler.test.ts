@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createFrameScheduler } from '../../../renderer/src/charts/frameScheduler'
+import { FIRST_GROWTH, GROWTH_PER_REDRAW, grownCount } from '../../../renderer/src/charts/useEChart'
 
 /** A scheduler on a fake clock: `frame()` runs the requested frame; jobs advance the clock by their cost. */
 function fakeFrames(budgetMs = 12) {
@@ -73,5 +74,42 @@ describe('chart frame scheduler', () => {
     frame()
     expect(ran).toEqual(['fine'])
     expect(scheduler.pending).toBe(0)
+  })
+
+  it('runs a redraw that queues its own next step in a later frame once it is known to be heavy', () => {
+    const { scheduler, frames, ran, job, frame } = fakeFrames()
+    const [history, importance] = [{}, {}]
+    let steps = 0
+    const step = () => {
+      steps++
+      job(`history ${steps}`, 20)()
+      if (steps < 3) scheduler.schedule(history, 'history', step)
+    }
+    scheduler.schedule(history, 'history', step)
+    scheduler.schedule(importance, 'importance', job('importance', 1))
+    frame()
+    expect(ran).toEqual(['history 1'])
+    frame()
+    expect(ran).toEqual(['history 1', 'importance'])
+    frame()
+    frame()
+    expect(ran).toEqual(['history 1', 'importance', 'history 2', 'history 3'])
+    expect(frames).toHaveLength(0)
+  })
+})
+
+describe('growing chart redraws', () => {
+  it('draws few trials first, then at most twice as many, and never more than a step beyond', () => {
+    const counts: number[] = []
+    let drawn = 0
+    while (drawn < 2000) {
+      drawn = grownCount(drawn, 2000)
+      counts.push(drawn)
+    }
+    expect(counts).toEqual([FIRST_GROWTH, 200, 400, 800, 800 + GROWTH_PER_REDRAW, 1800, 2000])
+    // Streamed batches are drawn whole; a new, shorter study is drawn whole at once.
+    expect(grownCount(2000, 2040)).toBe(2040)
+    expect(grownCount(2000, 30)).toBe(30)
+    expect(grownCount(0, 0)).toBe(0)
   })
 })

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import type { Direction } from '../../../preload/api'
 import { paretoFront } from '../../../renderer/src/charts/studyOptions'
 import {
   EMPTY_TRIAL_LOG,
   appendTrials,
   bestSoFar,
   bestTrial,
+  isBetter,
   totalBins,
   trialsCsv,
 } from '../../../renderer/src/store/trials'
@@ -80,5 +82,23 @@ describe('trial log', () => {
       [2.0, 12],
     ]
     expect(paretoFront(points, ['maximize', 'minimize'])).toEqual([0, 1, 3])
+  })
+
+  it('finds the same Pareto front as the pairwise definition, ties and duplicates included', () => {
+    const pairwise = (points: [number, number][], directions: [Direction, Direction]) => {
+      const dominates = (a: [number, number], b: [number, number]) =>
+        !isBetter(b[0], a[0], directions[0]) &&
+        !isBetter(b[1], a[1], directions[1]) &&
+        (isBetter(a[0], b[0], directions[0]) || isBetter(a[1], b[1], directions[1]))
+      return points.flatMap((p, i) => (points.some((q) => dominates(q, p)) ? [] : [i]))
+    }
+    let seed = 7
+    const draw = () => ((seed = (seed * 16807) % 2147483647) % 6) / 2
+    for (let round = 0; round < 200; round++) {
+      const points = Array.from({ length: 1 + (round % 25) }, () => [draw(), draw()] as [number, number])
+      for (const directions of [['maximize', 'minimize'], ['minimize', 'minimize'], ['maximize', 'maximize'], ['minimize', 'maximize']] as [Direction, Direction][]) {
+        expect(paretoFront(points, directions)).toEqual(pairwise(points, directions))
+      }
+    }
   })
 })

@@ -1,4 +1,4 @@
-import { useEffect, useId, useMemo, useState } from 'react'
+import { useEffect, useId, useMemo, useRef, useState } from 'react'
 import type { StudySetup, TrialRecord } from '../../../../preload/api'
 import { contourGrid, contourOption } from '../../charts/dashboardOptions'
 import { useEChart } from '../../charts/useEChart'
@@ -38,11 +38,22 @@ export function ContourChart({ setup }: { setup: StudySetup }) {
     () => (xSpec && ySpec ? contourGrid(trials, xSpec, ySpec, direction) : null),
     [trials, xSpec, ySpec, direction],
   )
-  const { draw } = chart
+  const { drawGrowing } = chart
+  /** The chart has been drawn whole at least once (its first redraw is staged, see contourOption). */
+  const drawnWhole = useRef(false)
+  useEffect(() => {
+    if (!chart.ready) drawnWhole.current = false
+  }, [chart.ready])
   useEffect(() => {
     if (!chart.ready || !chart.visible || !grid || !xSpec || !ySpec) return
-    draw('contour', (instance) => timed(() => instance.setOption(contourOption(grid, xSpec, ySpec, objective, theme), { notMerge: true })))
-  }, [chart.ready, chart.visible, draw, grid, xSpec, ySpec, objective, theme, timed])
+    drawGrowing('contour', trials.length, (instance, count) => {
+      const shown = count < trials.length ? contourGrid(trials.slice(0, count), xSpec, ySpec, direction) : grid
+      const whole = drawnWhole.current
+      drawnWhole.current = true
+      timed(() => instance.setOption(contourOption(shown, xSpec, ySpec, objective, theme, whole), { notMerge: true }))
+      return whole
+    })
+  }, [chart.ready, chart.visible, drawGrowing, trials, grid, xSpec, ySpec, direction, objective, theme, timed])
 
   if (!xSpec || !ySpec) return null
   const choose = (axis: 'x' | 'y', name: string) => {

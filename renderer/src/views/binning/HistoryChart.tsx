@@ -31,15 +31,20 @@ export function HistoryChart({ setup }: { setup: StudySetup }) {
   // which lets echarts keep its components instead of recreating them ten times a second.
   const styleKey = `${theme}|${objective}|${direction}`
   const drawnStyle = useRef<string | null>(null)
-  const { draw } = chart
+  const { drawGrowing } = chart
   useEffect(() => {
     if (!chart.ready || !chart.visible) return
-    draw('history', (instance) => {
+    drawGrowing('history', trials.length, (instance, count) => {
       const rebuild = drawnStyle.current !== styleKey
       drawnStyle.current = styleKey
-      timed(() => instance.setOption(historyOption(trials, objectiveLabel(objective), direction, baselines, theme), { notMerge: rebuild }))
+      const shown = count < trials.length ? trials.slice(0, count) : trials
+      // A new chart's first redraw leaves out the baselines' labelled lines, then draws them in the
+      // next frame: each of the two runs code not compiled yet, together one long task.
+      const staged = rebuild && baselines !== null
+      timed(() => instance.setOption(historyOption(shown, objectiveLabel(objective), direction, staged ? null : baselines, theme), { notMerge: rebuild }))
+      return !staged
     })
-  }, [chart.ready, chart.visible, draw, trials, objective, direction, baselines, theme, styleKey, timed])
+  }, [chart.ready, chart.visible, drawGrowing, trials, objective, direction, baselines, theme, styleKey, timed])
   useEffect(() => {
     if (!chart.ready) drawnStyle.current = null
   }, [chart.ready])

@@ -21,11 +21,14 @@ export function ParallelChart({ setup }: { setup: StudySetup }) {
   const chart = useEChart()
   const objective = objectiveLabel(setup.objectiveNames[0] ?? 'z0')
 
-  const { draw } = chart
+  const { drawGrowing } = chart
   useEffect(() => {
     if (!chart.ready || !chart.visible) return
-    draw('parallel', (instance) => timed(() => instance.setOption(parallelOption(trials, setup.space, objective, theme), { notMerge: true })))
-  }, [chart.ready, chart.visible, draw, trials, setup.space, objective, theme, timed])
+    drawGrowing('parallel', trials.length, (instance, count) => {
+      const shown = count < trials.length ? trials.slice(0, count) : trials
+      timed(() => instance.setOption(parallelOption(shown, setup.space, objective, theme), { notMerge: true }))
+    })
+  }, [chart.ready, chart.visible, drawGrowing, trials, setup.space, objective, theme, timed])
 
   return (
     <section className="panel" aria-labelledby="parallel-title">

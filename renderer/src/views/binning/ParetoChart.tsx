@@ -22,12 +22,14 @@ export function ParetoChart({ setup }: { setup: StudySetup }) {
     setup.directions[1] ?? 'minimize',
   ]
 
-  const { draw } = chart
+  const { drawGrowing } = chart
   useEffect(() => {
     if (!chart.ready || !chart.visible) return
-    draw('pareto', (instance) => instance.setOption(paretoOption(trials, names, directions, theme), { notMerge: true }))
+    drawGrowing('pareto', trials.length, (instance, count) =>
+      instance.setOption(paretoOption(count < trials.length ? trials.slice(0, count) : trials, names, directions, theme), { notMerge: true }),
+    )
     // names and directions derive from the setup.
-  }, [chart.ready, chart.visible, draw, trials, setup, theme])
+  }, [chart.ready, chart.visible, drawGrowing, trials, setup, theme])
 
   return (
     <section className="panel" aria-labelledby="pareto-title">

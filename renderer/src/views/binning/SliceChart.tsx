@@ -24,11 +24,14 @@ export function SliceChart({ setup }: { setup: StudySetup }) {
   const param = setup.space.find((p) => p.name === chosen) ?? setup.space[0]
   const objective = objectiveLabel(setup.objectiveNames[0] ?? 'z0')
 
-  const { draw } = chart
+  const { drawGrowing } = chart
   useEffect(() => {
     if (!chart.ready || !chart.visible || !param) return
-    draw('slice', (instance) => timed(() => instance.setOption(sliceOption(trials, param.name, objective, param.log === true, theme), { notMerge: true })))
-  }, [chart.ready, chart.visible, draw, trials, param, objective, theme, timed])
+    drawGrowing('slice', trials.length, (instance, count) => {
+      const shown = count < trials.length ? trials.slice(0, count) : trials
+      timed(() => instance.setOption(sliceOption(shown, param.name, objective, param.log === true, theme), { notMerge: true }))
+    })
+  }, [chart.ready, chart.visible, drawGrowing, trials, param, objective, theme, timed])
 
   if (!param) return null
   return (
