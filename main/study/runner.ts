@@ -39,6 +39,9 @@ export interface RunnerEvents {
   error: [unknown]
 }
 
+/** Longest stretch a run holds the event loop between trials. */
+const YIELD_EVERY_MS = 8
+
 /**
  * Runs an objective over a study with N evaluations in flight, emitting `trial` for each finished
  * trial and `state` on every change. `pause()` lets running trials finish but starts no new ones
@@ -56,6 +59,7 @@ export class StudyRunner extends EventEmitter<RunnerEvents> {
   private resumeWaiters: (() => void)[] = []
   private deadline = Infinity
   private firstError: unknown = null
+  private lastYield = performance.now()
 
   constructor(study: Study, objective: RunnerObjective, options: RunnerOptions = {}) {
     super()
@@ -117,6 +121,12 @@ export class StudyRunner extends EventEmitter<RunnerEvents> {
 
   private async worker(): Promise<void> {
     for (;;) {
+      // A synchronous objective on in-memory storage resolves in microtasks only: without this the
+      // run would hold the event loop to its end (no streamed events, timers, pause or cancel).
+      if (performance.now() - this.lastYield > YIELD_EVERY_MS) {
+        await new Promise<void>((r) => setImmediate(r))
+        this.lastYield = performance.now()
+      }
       while (this.currentState === 'paused') await new Promise<void>((r) => this.resumeWaiters.push(r))
       if (!this.mayStartTrial()) return
       this.started++

@@ -112,6 +112,38 @@ describe('StudyRunner', () => {
     expect((await timed.getTrials()).length).toBeGreaterThan(2)
   })
 
+  it('lets timers run and pause take effect while a synchronous objective runs on in-memory storage', async () => {
+    const study = await Study.create({ sampler: new TPESampler({ seed: 1 }) })
+    const runner = new StudyRunner(study, (t) => {
+      const x = t.suggestFloat('x', -2, 2)
+      const until = performance.now() + 1
+      while (performance.now() < until); // a millisecond of blocking work, as a native fit would be
+      return x * x
+    }, { nTrials: 400 })
+    let ticks = 0
+    const timer = setInterval(() => {
+      ticks++
+      if (ticks === 3) runner.pause()
+    }, 5)
+    let finished = 0
+    let finishedAtPause = -1
+    runner.on('trial', () => finished++)
+    runner.on('state', (s) => {
+      if (s === 'paused') finishedAtPause = finished
+    })
+    const done = runner.run()
+    while (runner.state !== 'paused') await sleep(5)
+    await sleep(50)
+    expect(finishedAtPause).toBeGreaterThan(0)
+    expect(finishedAtPause).toBeLessThan(400)
+    expect(finished).toBeLessThanOrEqual(finishedAtPause + 1)
+    runner.resume()
+    const summary = await done
+    clearInterval(timer)
+    expect(summary.nComplete).toBe(400)
+    expect(ticks).toBeGreaterThan(3)
+  })
+
   it('validates its options', async () => {
     const study = await Study.create()
     expect(() => new StudyRunner(study, () => 0, { concurrency: 0 })).toThrow(/concurrency/)
