@@ -473,6 +473,5 @@ export declare function parzenMixtureTerms(
   catLogProbs: Float64Array,
   catIndex: Float64Array,
   catStride: Float64Array,
-  acc: Float64Array,
   out: Float64Array,
 ): void

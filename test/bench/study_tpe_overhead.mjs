@@ -2,7 +2,9 @@
 // TPE sampler overhead side by side with Optuna 5 in one run: ms per ask + tell of the sphere with
 // in-memory storage, averaged over trials n−50…n (n = 100, 300, 1000), d = 2, 5, 10, multivariate
 // (the default for one objective) and univariate — the measure of shared/reference/optuna-internals.md
-// §1.8. Wall time is the figure; CPU time is recorded too, as this machine is shared.
+// §1.8. Wall time (the window's mean) is the figure; the window's median wall time (less moved by a
+// trial that waited for the CPU), CPU time and the load while each config ran are recorded too, as
+// this machine is shared.
 //   node test/bench/study_tpe_overhead.mjs [--trials 1000] [--dims 2,5,10]
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -40,14 +42,20 @@ async function measure(d, multivariate) {
     wall.push(performance.now() - t0)
   }
   const window = (xs, n) => xs.slice(n - 50, n).reduce((a, b) => a + b) / 50
-  return Object.fromEntries(at.map((n) => [`n${n}`, { wall: window(wall, n), cpu: window(cpu, n) }]))
+  const median = (xs, n) => {
+    const w = xs.slice(n - 50, n).sort((a, b) => a - b)
+    return (w[24] + w[25]) / 2
+  }
+  return Object.fromEntries(at.map((n) => [`n${n}`, { wall: window(wall, n), wall_median: median(wall, n), cpu: window(cpu, n) }]))
 }
 
 const histune = {}
 const loadBefore = loadavg()[0]
+const loadAfterEach = {}
 for (const [mode, multivariate] of [['multivariate', true], ['univariate', false]]) {
   for (const d of dims) {
     histune[`${mode}_d${d}`] = await measure(d, multivariate)
+    loadAfterEach[`${mode}_d${d}`] = loadavg()[0]
     const r = histune[`${mode}_d${d}`]
     console.log(`histune ${mode} d=${d}: ` + at.map((n) => `n=${n} ${r[`n${n}`].wall.toFixed(2)} ms`).join(', '))
   }
@@ -64,7 +72,14 @@ for (const [key, row] of Object.entries(histune)) {
 const worst = Math.max(...Object.values(histune).map((r) => r[`n${at.at(-1)}`].wall))
 const results = {
   benchmark: 'TPE ask+tell overhead, sphere, in-memory storage, ms per trial averaged over trials n−50…n',
-  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadavg_1min_before: loadBefore, loadavg_1min_after: loadavg()[0] },
+  machine: {
+    cpus: cpus().length,
+    model: cpus()[0]?.model,
+    node: process.version,
+    loadavg_1min_before: loadBefore,
+    loadavg_1min_after_each_histune_config: loadAfterEach,
+    loadavg_1min_after: loadavg()[0],
+  },
   histune: { sampler: 'TPESampler({ seed: 0, multivariate })', ms_per_trial: histune },
   optuna: { version: optuna.optuna, sampler: 'TPESampler(seed=0, multivariate=...)', ms_per_trial: optuna.ms_per_trial },
   ratios_optuna_over_histune_wall: ratios,

@@ -1,12 +1,13 @@
 """Optuna 5's TPE overhead on the sphere, measured as study_tpe_overhead.mjs measures Histune's: ms per
-ask + tell (in-memory storage) averaged over trials n−50…n. study_tpe_overhead.mjs runs this and
-prints one JSON object on the last line.
+ask + tell (in-memory storage) averaged over trials n−50…n (and their median). study_tpe_overhead.mjs
+runs this and prints one JSON object on the last line.
 
     .venv/bin/python test/bench/study_tpe_overhead_optuna.py --dims 2,5,10 --trials 1000
 """
 
 import argparse
 import json
+import statistics
 import time
 
 import optuna
@@ -40,7 +41,12 @@ def main():
         for d in (int(x) for x in args.dims.split(",")):
             wall, cpu = measure(d, args.trials, multivariate)
             out["ms_per_trial"][f"{mode}_d{d}"] = {
-                f"n{n}": {"wall": sum(wall[n - 50:n]) / 50, "cpu": sum(cpu[n - 50:n]) / 50} for n in at
+                f"n{n}": {
+                    "wall": sum(wall[n - 50:n]) / 50,
+                    "wall_median": statistics.median(wall[n - 50:n]),
+                    "cpu": sum(cpu[n - 50:n]) / 50,
+                }
+                for n in at
             }
     print(json.dumps(out))
 

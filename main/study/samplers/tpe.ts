@@ -5,9 +5,10 @@ import { RandomState } from '../rng.js'
 import { GroupDecomposedSearchSpace, IntersectionSearchSpace, type Sampler, type StudyView } from './base.js'
 import { lossVector, nonDominationRanks, selectByHypervolume } from './multi-objective.js'
 import { RandomSampler } from './random.js'
-import { ParzenEstimator, type ParzenOptions } from './tpe/parzen.js'
+import { kernelWeights, ParzenEstimator, type KernelWeights, type ParzenOptions } from './tpe/parzen.js'
 import { Arena, type Allocator } from './tpe/arena.js'
 import { SortedColumn, type SubsetOrder } from './tpe/sorted-column.js'
+import { largest, selectKth } from './tpe/select.js'
 import { lastStep } from '../pruners/base.js'
 
 /** Optuna's `default_gamma`: min(⌈0.1 n⌉, 25). */
@@ -72,6 +73,8 @@ interface TrialSubset {
   trials: FrozenTrial[]
   weights: Float64Array
   priorWeight: number | undefined
+  /** The estimators' kernel weights (the same for every param of an ask). */
+  kernel: KernelWeights
   /** member[trial number] = index in `trials`, −1 if not in it. */
   member: Int32Array
 }
@@ -94,15 +97,16 @@ interface GoodAndBad {
   above: TrialSubset
 }
 
-function subset(trials: FrozenTrial[], weights: Float64Array, priorWeight: number | undefined, arena: Arena): TrialSubset {
+function subset(trials: FrozenTrial[], weights: Float64Array, priorWeight: number | undefined, defaultPriorWeight: number, arena: Arena): TrialSubset {
   let maxNumber = -1
   for (const t of trials) maxNumber = Math.max(maxNumber, t.number)
   const member = arena.i32(maxNumber + 1).fill(-1)
   trials.forEach((t, i) => (member[t.number] = i))
-  return { trials, weights, priorWeight, member }
+  return { trials, weights, priorWeight, kernel: kernelWeights(weights, priorWeight ?? defaultPriorWeight, arena), member }
 }
 
 function sameTrials(a: readonly FrozenTrial[], b: readonly FrozenTrial[]): boolean {
+  if (a === b) return true
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
@@ -111,13 +115,37 @@ function sameTrials(a: readonly FrozenTrial[], b: readonly FrozenTrial[]): boole
 /** What a sampler keeps about one study between asks: everything here only grows as trials arrive. */
 interface StudyCache {
   studyName: string
-  /** The trial list the spaces were last brought up to date with (a study view hands out one per ask). */
+  /** The trial list `nFinished` was counted on (a study view hands out one per ask). */
   snapshot: readonly FrozenTrial[] | null
   nFinished: number
+  /** The trial list the search spaces were last brought up to date with. */
+  spacesOf: readonly FrozenTrial[] | null
   intersection: IntersectionSearchSpace
   groups: GroupDecomposedSearchSpace
   /** Sorted observed values per numerical param (keyed by name and log flag). */
   columns: Map<string, SortedColumn>
+  /** The trial list each column was last synced with, if syncing it again would add nothing. */
+  syncedWith: Map<SortedColumn, readonly FrozenTrial[]>
+  /** How many of the `counted` trials (finished ones, each counted once) have each param. */
+  paramCounts: Map<string, number>
+  counted: Uint8Array
+  nCounted: number
+}
+
+/**
+ * The trials an ask learns from before any param's activity is looked at: the finished ones and,
+ * with the constant liar, the running ones, less the asking trial. Kept while the trial list is the
+ * same and no unfinished trial in it changed state (finished trials never change).
+ */
+interface UsedTrials {
+  all: readonly FrozenTrial[]
+  trialId: number
+  trials: FrozenTrial[]
+  /** The RUNNING and WAITING trials of `all` (less the asking one) and their states then. */
+  unfinished: FrozenTrial[]
+  unfinishedStates: TrialState[]
+  /** The running trials in `trials`, whose params may still grow. */
+  running: FrozenTrial[]
 }
 
 /**
@@ -144,6 +172,7 @@ export class TPESampler implements Sampler {
   private cache: StudyCache | undefined
   private lastSplit: Split | undefined
   private lastSets: GoodAndBad | undefined
+  private lastUsed: UsedTrials | undefined
   /** The arrays of `lastSets` and of the split that made them; rewound when the sets are remade. */
   private readonly setsArena = new Arena()
   /** The estimators' arrays; rewound at each build, so they live until the next one. */
@@ -204,7 +233,7 @@ export class TPESampler implements Sampler {
 
   inferRelativeSearchSpace(study: StudyView): Record<string, Distribution> {
     if (!this.isMultivariate(study)) return {}
-    const cache = this.studyCache(study)
+    const cache = this.searchSpaces(study)
     if (this.options.group === true) return Object.assign({}, ...cache.groups.current()) as Record<string, Distribution>
     const space = cache.intersection.current()
     for (const [name, d] of Object.entries(space)) if (d.single()) delete space[name]
@@ -216,7 +245,7 @@ export class TPESampler implements Sampler {
     if (this.nFinished(study) < this.nStartupTrials) return {}
     if (this.options.group !== true) return this.sample(study, trial, searchSpace)
     const out: Record<string, ParamValue> = {}
-    for (const group of this.studyCache(study).groups.current()) {
+    for (const group of this.searchSpaces(study).groups.current()) {
       const sub: Record<string, Distribution> = {}
       for (const name of Object.keys(group)) if (name in searchSpace) sub[name] = searchSpace[name]!
       if (Object.keys(sub).length > 0) Object.assign(out, this.sample(study, trial, sub))
@@ -235,27 +264,45 @@ export class TPESampler implements Sampler {
     return this.studyCache(study).nFinished
   }
 
-  /** The search spaces and sorted columns of `study`, brought up to date with its finished trials. */
+  /** The cache of `study`, its count of finished trials brought up to date with the current trial list. */
   private studyCache(study: StudyView): StudyCache {
     if (this.cache?.studyName !== study.studyName) {
       this.cache = {
         studyName: study.studyName,
         snapshot: null,
         nFinished: 0,
+        spacesOf: null,
         intersection: new IntersectionSearchSpace(),
         groups: new GroupDecomposedSearchSpace(),
         columns: new Map(),
+        syncedWith: new Map(),
+        paramCounts: new Map(),
+        counted: new Uint8Array(64),
+        nCounted: 0,
       }
+      this.lastUsed = undefined
     }
     const all = study.getTrials()
     if (all !== this.cache.snapshot) {
-      const finished = study.getTrials(['COMPLETE', 'PRUNED'])
       this.cache.snapshot = all
-      this.cache.nFinished = finished.length
-      this.cache.intersection.update(finished)
-      this.cache.groups.update(finished)
+      let nFinished = 0
+      for (const t of all) if (t.state === 'COMPLETE' || t.state === 'PRUNED') nFinished++
+      this.cache.nFinished = nFinished
+      this.cache.spacesOf = null
     }
     return this.cache
+  }
+
+  /** The study cache with its search spaces brought up to date (only multivariate sampling reads them). */
+  private searchSpaces(study: StudyView): StudyCache {
+    const cache = this.studyCache(study)
+    if (cache.spacesOf !== cache.snapshot) {
+      const finished = study.getTrials(['COMPLETE', 'PRUNED'])
+      cache.intersection.update(finished)
+      cache.groups.update(finished)
+      cache.spacesOf = cache.snapshot
+    }
+    return cache
   }
 
   /** l(x) from the good trials and g(x) from the bad ones, over `space`. */
@@ -264,20 +311,51 @@ export class TPESampler implements Sampler {
     const active = (t: FrozenTrial) => names.every((n) => n in t.params)
     const cfg = this.config(study.directions.length > 1)
     // The finished trials, and the running ones as bad trials if lying; only those with `space` for 'active'.
-    const trials: FrozenTrial[] = []
-    for (const t of study.getTrials()) {
-      const use = t.state === 'COMPLETE' || t.state === 'PRUNED' || (this.constantLiar && t.state === 'RUNNING')
-      if (use && t.trialId !== trial.trialId && (!cfg.activeSplit || active(t))) trials.push(t)
+    const used = this.usedTrials(study, trial)
+    let trials = used.trials
+    if (cfg.activeSplit) {
+      const counts = this.studyCache(study)
+      const everyFinished = names.every((n) => counts.paramCounts.get(n) === counts.nCounted)
+      // Usually every trial has these params, and each param of the ask shares one list (and one split).
+      if (!everyFinished || !used.running.every(active)) trials = trials.filter(active)
     }
     const sets = this.goodAndBad(study.directions, trials, cfg, active)
     const columns = this.columns(study, space, trials)
     const a = this.arena
     a.rewind()
     const { below, above } = sets
+    const [belowOrders, aboveOrders] = subsetOrders(columns, [below, above], a)
     return {
-      l: new ParzenEstimator(space, observations(space, below.trials, a), below.weights, cfg.parzen, below.priorWeight, subsetOrders(columns, below, a), a),
-      g: new ParzenEstimator(space, observations(space, above.trials, a), above.weights, cfg.parzen, undefined, subsetOrders(columns, above, a), a),
+      l: new ParzenEstimator(space, observations(space, below.trials, a), below.kernel, cfg.parzen, undefined, belowOrders, a),
+      g: new ParzenEstimator(space, observations(space, above.trials, a), above.kernel, cfg.parzen, undefined, aboveOrders, a),
     }
+  }
+
+  /** The trials (finished, and running if lying) that `trial` learns from, and the counts of their params. */
+  private usedTrials(study: StudyView, trial: FrozenTrial): UsedTrials {
+    const all = study.getTrials()
+    const last = this.lastUsed
+    if (last !== undefined && last.all === all && last.trialId === trial.trialId && last.unfinished.every((t, i) => t.state === last.unfinishedStates[i])) {
+      return last
+    }
+    const cache = this.studyCache(study)
+    const used: UsedTrials = { all, trialId: trial.trialId, trials: [], unfinished: [], unfinishedStates: [], running: [] }
+    for (const t of all) {
+      if (t.trialId === trial.trialId) continue
+      if (t.state === 'RUNNING' || t.state === 'WAITING') {
+        used.unfinished.push(t)
+        used.unfinishedStates.push(t.state)
+      }
+      if (t.state === 'COMPLETE' || t.state === 'PRUNED') {
+        used.trials.push(t)
+        if (t.number >= cache.counted.length || cache.counted[t.number] === 0) countParams(cache, t)
+      } else if (this.constantLiar && t.state === 'RUNNING') {
+        used.trials.push(t)
+        used.running.push(t)
+      }
+    }
+    this.lastUsed = used
+    return used
   }
 
   /**
@@ -306,10 +384,11 @@ export class TPESampler implements Sampler {
     if (last !== undefined && last.split === split && sameTrials(last.below.trials, below) && sameTrials(last.above.trials, above)) return last
     if (last !== undefined) this.setsArena.rewind()
     const belowWeights = this.belowWeights(directions, below, split.threshold, cfg.ei)
+    const prior = cfg.parzen.priorWeight
     const sets: GoodAndBad = {
       split,
-      below: subset(below, belowWeights, cfg.ei && belowWeights.length > 0 ? mean(belowWeights) : undefined, this.setsArena),
-      above: subset(above, this.weights(above.length), undefined, this.setsArena),
+      below: subset(below, belowWeights, cfg.ei && belowWeights.length > 0 ? mean(belowWeights) : undefined, prior, this.setsArena),
+      above: subset(above, this.weights(above.length), undefined, prior, this.setsArena),
     }
     this.lastSets = sets
     return sets
@@ -324,7 +403,11 @@ export class TPESampler implements Sampler {
       const key = `${dist.log ? 'log' : 'lin'}:${name}`
       let column = cache.columns.get(key)
       if (column === undefined) cache.columns.set(key, (column = new SortedColumn(name, dist.log)))
-      column.sync(trials)
+      // The ask's trial lists are never changed once made, so the same list has nothing new (unless a running trial lacked the param).
+      if (cache.syncedWith.get(column) !== trials) {
+        if (column.sync(trials)) cache.syncedWith.delete(column)
+        else cache.syncedWith.set(column, trials)
+      }
       out.set(name, column)
     }
     return out
@@ -413,11 +496,10 @@ export class TPESampler implements Sampler {
       for (const { t } of infeasibleSorted.slice(0, quota)) goodSet.add(t)
     }
 
-    const byNumber = (a: FrozenTrial, b: FrozenTrial) => a.number - b.number
     const below: FrozenTrial[] = []
     const above: FrozenTrial[] = []
     for (const t of trials) (goodSet.has(t) ? below : above).push(t)
-    return { below: below.sort(byNumber), above: above.sort(byNumber), threshold }
+    return { below: byNumber(below), above: byNumber(above), threshold }
   }
 
   /**
@@ -429,13 +511,13 @@ export class TPESampler implements Sampler {
       const sign = directions[0] === 'maximize' ? -1 : 1
       const losses = this.setsArena.f64(complete.length)
       for (let i = 0; i < complete.length; i++) losses[i] = sign * complete[i]!.values![0]!
-      const sorted = this.setsArena.f64(complete.length)
-      sorted.set(losses)
-      sorted.sort()
-      const threshold = k < complete.length ? sorted[k]! : Infinity
+      const scratch = this.setsArena.f64(complete.length)
+      scratch.set(losses)
+      // The k-th and (k+1)-th smallest losses, as sorting would place them.
+      const threshold = k < complete.length ? selectKth(scratch, k) : Infinity
       if (k <= 0) return { good: [], threshold }
       // Everything strictly below the k-th smallest loss, then its ties by trial number.
-      const cutoff = sorted[k - 1]!
+      const cutoff = largest(scratch.subarray(0, k))
       const good: FrozenTrial[] = []
       const ties: FrozenTrial[] = []
       for (let i = 0; i < complete.length; i++) {
@@ -474,6 +556,24 @@ export class TPESampler implements Sampler {
   }
 }
 
+/** Counts the params of a finished trial not counted before. */
+function countParams(cache: StudyCache, t: FrozenTrial): void {
+  if (t.number >= cache.counted.length) {
+    const grown = new Uint8Array(Math.max(t.number + 1, 2 * cache.counted.length))
+    grown.set(cache.counted)
+    cache.counted = grown
+  }
+  cache.counted[t.number] = 1
+  cache.nCounted++
+  for (const name of Object.keys(t.params)) cache.paramCounts.set(name, (cache.paramCounts.get(name) ?? 0) + 1)
+}
+
+/** Trials in ascending number (a study's list of trials already is). */
+function byNumber(trials: FrozenTrial[]): FrozenTrial[] {
+  for (let i = 1; i < trials.length; i++) if (trials[i - 1]!.number > trials[i]!.number) return trials.sort((a, b) => a.number - b.number)
+  return trials
+}
+
 const violations = new WeakMap<FrozenTrial, number>()
 
 /** A finished trial's total constraint violation (it never changes, so it is worked out once). */
@@ -483,10 +583,11 @@ function finishedViolation(t: FrozenTrial): number {
   return v
 }
 
-/** Each numerical param's order over a subset (listed by trial number) from its sorted column. */
-function subsetOrders(columns: Map<string, SortedColumn>, subset: TrialSubset, alloc: Allocator): Record<string, SubsetOrder> {
-  const out: Record<string, SubsetOrder> = {}
-  for (const [name, column] of columns) out[name] = column.order(subset.member, subset.trials.length, alloc)
+/** Each numerical param's order over each subset (listed by trial number) from its sorted column. */
+function subsetOrders(columns: Map<string, SortedColumn>, subsets: TrialSubset[], alloc: Allocator): Record<string, SubsetOrder>[] {
+  const out = subsets.map(() => ({}) as Record<string, SubsetOrder>)
+  const asked = subsets.map((s) => ({ member: s.member, size: s.trials.length }))
+  for (const [name, column] of columns) column.orders(asked, alloc).forEach((order, s) => (out[s]![name] = order))
   return out
 }
 

@@ -48,37 +48,12 @@ fn exp_nonpositive(x: f64) -> f64 {
     }
 }
 
-/// Each entry of `row` becomes exp(a − best) if a ≥ best − NEGLIGIBLE, else 0.
-#[inline(always)]
-fn exp_row_generic(row: &mut [f64], best: f64) {
-    let floor = best - NEGLIGIBLE;
-    for a in row.iter_mut() {
-        let e = exp_nonpositive(*a - best);
-        *a = if *a >= floor { e } else { 0.0 };
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn exp_row_avx2(row: &mut [f64], best: f64) {
-    exp_row_generic(row, best)
-}
-
-fn exp_row(row: &mut [f64], best: f64) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2. (No FMA: products and sums round as in JavaScript.)
-        return unsafe { exp_row_avx2(row, best) };
-    }
-    exp_row_generic(row, best)
-}
-
 /// For n points, the mixture's best kernel log term and the sum of exp(term − best) over the
 /// kernels within NEGLIGIBLE of it, written to `out` as [best₀, sum₀, best₁, sum₁, …] (best = −∞
 /// when no kernel has a finite term). Layouts as in parzen.ts's ContinuousBlock:
 /// `points[i·c + j]` (transformed values), `mus[k·c + j]`, `half_precision[k·c + j]` = 1/(2σ²),
 /// `base[k]` = log weight − log normalisation; categorical dim d adds
-/// `cat_log_probs[cat_index[i·m + d] + k·cat_stride[d]]`. `acc` (≥ n·K long) is scratch.
+/// `cat_log_probs[cat_index[i·m + d] + k·cat_stride[d]]`.
 #[napi]
 #[allow(clippy::too_many_arguments)]
 pub fn parzen_mixture_terms(
@@ -89,7 +64,6 @@ pub fn parzen_mixture_terms(
     cat_log_probs: Float64ArraySlice,
     cat_index: Float64ArraySlice,
     cat_stride: Float64ArraySlice,
-    mut acc: Float64ArraySlice,
     mut out: Float64ArraySlice,
 ) -> napi::Result<()> {
     let nk = base.len();
@@ -104,8 +78,8 @@ pub fn parzen_mixture_terms(
     if mus.len() != nk * c || half_precision.len() != nk * c {
         return bad("mus and halfPrecision must hold K·c values");
     }
-    if points.len() != n * c || cat_index.len() != n * m || acc.len() < n * nk {
-        return bad("points must hold n·c values, catIndex n·m, acc n·K");
+    if points.len() != n * c || cat_index.len() != n * m {
+        return bad("points must hold n·c values, catIndex n·m");
     }
     let last_kernel = nk.saturating_sub(1);
     for (i, &first) in cat_index.iter().enumerate() {
@@ -117,7 +91,6 @@ pub fn parzen_mixture_terms(
         }
     }
     // SAFETY: JavaScript is blocked for the length of this call and the caller passes distinct arrays.
-    let acc = unsafe { acc.as_mut() };
     let out = unsafe { out.as_mut() };
     terms(
         &points,
@@ -128,15 +101,24 @@ pub fn parzen_mixture_terms(
         &cat_index,
         &cat_stride,
         c,
-        &mut acc[..n * nk],
         out,
     );
     Ok(())
 }
 
-/// The three passes: each point's kernel terms (dropping kernels as soon as they fall NEGLIGIBLE
-/// below the best so far, exactly as parzen.ts), their exponentials (vectorised), then each point's
-/// sum in kernel order (excluded kernels add +0, which changes no bit), four points at a time.
+/// Points per block: the lanes of the vectorised loops (one AVX-512 or two AVX2 registers).
+const P: usize = 8;
+
+thread_local! {
+    /// Each kernel's terms at the points of one block, kept between calls.
+    static SCRATCH: std::cell::RefCell<Vec<[f64; P]>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The mixture at blocks of P points, the points in the lanes of each operation: every kernel's
+/// term (summed over all dims, so no branch), the running best, then the sum of exp(term − best)
+/// in kernel order. parzen.ts stops summing a kernel's dims once it falls NEGLIGIBLE below the best
+/// so far; each term only lowers the sum, so such a kernel stays below the final floor either way
+/// and adds +0 here as there, and the best is the same: the bits are the TypeScript loop's.
 #[allow(clippy::too_many_arguments)]
 fn terms(
     points: &[f64],
@@ -147,72 +129,140 @@ fn terms(
     cat_index: &[f64],
     strides: &[f64],
     c: usize,
-    acc: &mut [f64],
     out: &mut [f64],
 ) {
     let nk = base.len();
+    SCRATCH.with(|cell| {
+        let mut acc = cell.borrow_mut();
+        if acc.len() < nk {
+            acc.resize(nk, [0.0; P]);
+        }
+        let acc = &mut acc[..nk];
+        #[cfg(target_arch = "x86_64")]
+        {
+            // SAFETY: the CPU has the feature. (No FMA: products and sums round as in JavaScript.)
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                return unsafe {
+                    terms_avx512(points, mus, half_precision, base, cat_log_probs, cat_index, strides, c, out, acc)
+                };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return unsafe {
+                    terms_avx2(points, mus, half_precision, base, cat_log_probs, cat_index, strides, c, out, acc)
+                };
+            }
+        }
+        terms_blocked(points, mus, half_precision, base, cat_log_probs, cat_index, strides, c, out, acc)
+    })
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn terms_avx512(
+    points: &[f64],
+    mus: &[f64],
+    half_precision: &[f64],
+    base: &[f64],
+    cat_log_probs: &[f64],
+    cat_index: &[f64],
+    strides: &[f64],
+    c: usize,
+    out: &mut [f64],
+    acc: &mut [[f64; P]],
+) {
+    terms_blocked(points, mus, half_precision, base, cat_log_probs, cat_index, strides, c, out, acc)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn terms_avx2(
+    points: &[f64],
+    mus: &[f64],
+    half_precision: &[f64],
+    base: &[f64],
+    cat_log_probs: &[f64],
+    cat_index: &[f64],
+    strides: &[f64],
+    c: usize,
+    out: &mut [f64],
+    acc: &mut [[f64; P]],
+) {
+    terms_blocked(points, mus, half_precision, base, cat_log_probs, cat_index, strides, c, out, acc)
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn terms_blocked(
+    points: &[f64],
+    mus: &[f64],
+    half_precision: &[f64],
+    base: &[f64],
+    cat_log_probs: &[f64],
+    cat_index: &[f64],
+    strides: &[f64],
+    c: usize,
+    out: &mut [f64],
+    acc: &mut [[f64; P]],
+) {
     let m = strides.len();
     let n = out.len() / 2;
-    if nk == 0 {
-        for pair in out.chunks_exact_mut(2) {
-            pair[0] = f64::NEG_INFINITY;
-            pair[1] = 0.0;
-        }
-        return;
-    }
-    for (i, row) in acc.chunks_exact_mut(nk).take(n).enumerate() {
-        let x = &points[i * c..(i + 1) * c];
-        let cats = &cat_index[i * m..(i + 1) * m];
-        let mut best = f64::NEG_INFINITY;
-        'kernels: for k in 0..nk {
-            let floor = best - NEGLIGIBLE;
-            let mut s = base[k];
-            let row_mu = &mus[k * c..(k + 1) * c];
-            let row_hp = &half_precision[k * c..(k + 1) * c];
+    let strides: Vec<usize> = strides.iter().map(|&s| s as usize).collect();
+    let mut xb = vec![[0.0f64; P]; c];
+    let mut first = vec![[0usize; P]; m];
+    for start in (0..n).step_by(P) {
+        let len = P.min(n - start);
+        // The block's points dim by dim, the last one repeated into lanes past the end.
+        for lane in 0..P {
+            let i = start + lane.min(len - 1);
             for j in 0..c {
-                let z = x[j] - row_mu[j];
-                s -= row_hp[j] * z * z;
-                if s < floor {
-                    row[k] = s;
-                    continue 'kernels;
+                xb[j][lane] = points[i * c + j];
+            }
+            for d in 0..m {
+                first[d][lane] = cat_index[i * m + d] as usize;
+            }
+        }
+        let mut best = [f64::NEG_INFINITY; P];
+        for (k, row) in acc.iter_mut().enumerate() {
+            let mut s = [base[k]; P];
+            let mu = &mus[k * c..(k + 1) * c];
+            let hp = &half_precision[k * c..(k + 1) * c];
+            for j in 0..c {
+                let x = &xb[j];
+                for lane in 0..P {
+                    let z = x[lane] - mu[j];
+                    s[lane] -= hp[j] * z * z;
                 }
             }
             for d in 0..m {
-                s += cat_log_probs[cats[d] as usize + k * strides[d] as usize];
-            }
-            row[k] = s;
-            if s > best {
-                best = s;
-            }
-        }
-        out[2 * i] = best;
-        if best == f64::NEG_INFINITY {
-            row.fill(0.0);
-        } else {
-            exp_row(row, best);
-        }
-    }
-    let rows = &acc[..n * nk];
-    for first in (0..n).step_by(4) {
-        let mut sums = [0.0f64; 4];
-        if first + 4 <= n {
-            let [r0, r1, r2, r3] =
-                [0, 1, 2, 3].map(|j| &rows[(first + j) * nk..(first + j + 1) * nk]);
-            for k in 0..nk {
-                sums[0] += r0[k];
-                sums[1] += r1[k];
-                sums[2] += r2[k];
-                sums[3] += r3[k];
-            }
-        } else {
-            for (j, s) in sums.iter_mut().enumerate().take(n - first) {
-                for &v in &rows[(first + j) * nk..(first + j + 1) * nk] {
-                    *s += v;
+                let offset = k * strides[d];
+                for lane in 0..P {
+                    s[lane] += cat_log_probs[first[d][lane] + offset];
                 }
             }
+            for lane in 0..P {
+                // As `if s > best { best = s }`: NaN never becomes the best, ties keep the first.
+                best[lane] = if s[lane] > best[lane] { s[lane] } else { best[lane] };
+            }
+            *row = s;
         }
-        for (j, s) in sums.iter().enumerate().take(n - first) {
-            out[2 * (first + j) + 1] = *s;
+        let mut floor = [0.0; P];
+        for lane in 0..P {
+            floor[lane] = best[lane] - NEGLIGIBLE;
+        }
+        let mut sum = [0.0f64; P];
+        for row in acc.iter() {
+            for lane in 0..P {
+                let a = row[lane];
+                let e = exp_nonpositive(a - best[lane]);
+                sum[lane] += if a >= floor[lane] { e } else { 0.0 };
+            }
+        }
+        for lane in 0..len {
+            let i = start + lane;
+            out[2 * i] = best[lane];
+            out[2 * i + 1] = if best[lane] == f64::NEG_INFINITY { 0.0 } else { sum[lane] };
         }
     }
 }
@@ -220,6 +270,99 @@ fn terms(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each entry of `row` becomes exp(a − best) if a ≥ best − NEGLIGIBLE, else 0.
+    fn exp_row(row: &mut [f64], best: f64) {
+        let floor = best - NEGLIGIBLE;
+        for a in row.iter_mut() {
+            let e = exp_nonpositive(*a - best);
+            *a = if *a >= floor { e } else { 0.0 };
+        }
+    }
+
+    /// The loop as first written, the reference the blocked one must match bit for bit: each
+    /// point's kernel terms (dropping a kernel as soon as it falls NEGLIGIBLE below the best so far,
+    /// exactly as parzen.ts), their exponentials, then each point's sum in kernel order.
+    #[allow(clippy::too_many_arguments)]
+    fn terms_reference(
+        points: &[f64],
+        mus: &[f64],
+        half_precision: &[f64],
+        base: &[f64],
+        cat_log_probs: &[f64],
+        cat_index: &[f64],
+        strides: &[f64],
+        c: usize,
+        acc: &mut [f64],
+        out: &mut [f64],
+    ) {
+        let nk = base.len();
+        let m = strides.len();
+        let n = out.len() / 2;
+        if nk == 0 {
+            for pair in out.chunks_exact_mut(2) {
+                pair[0] = f64::NEG_INFINITY;
+                pair[1] = 0.0;
+            }
+            return;
+        }
+        for (i, row) in acc.chunks_exact_mut(nk).take(n).enumerate() {
+            let x = &points[i * c..(i + 1) * c];
+            let cats = &cat_index[i * m..(i + 1) * m];
+            let mut best = f64::NEG_INFINITY;
+            'kernels: for k in 0..nk {
+                let floor = best - NEGLIGIBLE;
+                let mut s = base[k];
+                let row_mu = &mus[k * c..(k + 1) * c];
+                let row_hp = &half_precision[k * c..(k + 1) * c];
+                for j in 0..c {
+                    let z = x[j] - row_mu[j];
+                    s -= row_hp[j] * z * z;
+                    if s < floor {
+                        row[k] = s;
+                        continue 'kernels;
+                    }
+                }
+                for d in 0..m {
+                    s += cat_log_probs[cats[d] as usize + k * strides[d] as usize];
+                }
+                row[k] = s;
+                if s > best {
+                    best = s;
+                }
+            }
+            out[2 * i] = best;
+            if best == f64::NEG_INFINITY {
+                row.fill(0.0);
+            } else {
+                exp_row(row, best);
+            }
+        }
+        let rows = &acc[..n * nk];
+        for first in (0..n).step_by(4) {
+            let mut sums = [0.0f64; 4];
+            if first + 4 <= n {
+                let [r0, r1, r2, r3] =
+                    [0, 1, 2, 3].map(|j| &rows[(first + j) * nk..(first + j + 1) * nk]);
+                for k in 0..nk {
+                    sums[0] += r0[k];
+                    sums[1] += r1[k];
+                    sums[2] += r2[k];
+                    sums[3] += r3[k];
+                }
+            } else {
+                for (j, s) in sums.iter_mut().enumerate().take(n - first) {
+                    for &v in &rows[(first + j) * nk..(first + j + 1) * nk] {
+                        *s += v;
+                    }
+                }
+            }
+            for (j, s) in sums.iter().enumerate().take(n - first) {
+                out[2 * (first + j) + 1] = *s;
+            }
+        }
+    }
+
 
     /// fdlibm's `__ieee754_exp` as written (V8's `Math.exp`), the reference for `exp_nonpositive`.
     #[inline]
@@ -323,23 +466,69 @@ mod tests {
 
     #[test]
     fn mixture_of_one_kernel_is_its_term() {
-        let mut acc = [0.0; 2];
         let mut out = [0.0; 2];
         // (one point, two kernels)
-        terms(
-            &[0.5],
-            &[0.0, 3.0],
-            &[0.5, 0.5],
-            &[0.0, -1.0],
-            &[],
-            &[],
-            &[],
-            1,
-            &mut acc,
-            &mut out,
-        );
+        terms(&[0.5], &[0.0, 3.0], &[0.5, 0.5], &[0.0, -1.0], &[], &[], &[], 1, &mut out);
         assert_eq!(out[0], -0.125);
         let other = -1.0 - 0.5 * 2.5 * 2.5;
         assert!((out[1] - (1.0 + (other + 0.125f64).exp())).abs() < 1e-15);
+    }
+
+    /// A uniform draw in [0, 1) from an xorshift state.
+    fn uniform(state: &mut u64) -> f64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        (*state >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    #[test]
+    fn blocked_loop_is_the_reference_bit_for_bit() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut r = || uniform(&mut state);
+        for case in 0..3000 {
+            let nk = (r() * 300.0) as usize;
+            let n = 1 + (r() * 30.0) as usize;
+            let c = (r() * 4.0) as usize;
+            let m = if c == 0 { 1 + (r() * 2.0) as usize } else { (r() * 3.0) as usize };
+            // Points and kernels from packed (most kernels within 50 of the best) to spread out (most dropped).
+            let spread = [0.1, 1.0, 10.0, 100.0][case % 4];
+            let points: Vec<f64> = (0..n * c).map(|_| (r() - 0.5) * spread).collect();
+            let mus: Vec<f64> = (0..nk * c).map(|_| (r() - 0.5) * spread).collect();
+            let hp: Vec<f64> = (0..nk * c).map(|_| 0.5 / (0.01 + r()).powi(2)).collect();
+            // A few kernels of weight zero (log weight −∞) and a tie of signed zeros.
+            let base: Vec<f64> = (0..nk)
+                .map(|k| match (k, r()) {
+                    (_, u) if u < 0.02 => f64::NEG_INFINITY,
+                    (0 | 1, _) if case % 7 == 0 => if k == 0 { -0.0 } else { 0.0 },
+                    (_, u) => -(nk as f64 + 1.0).ln() - u * 5.0,
+                })
+                .collect();
+            let choices: Vec<usize> = (0..m).map(|_| 1 + (r() * 5.0) as usize).collect();
+            let mut cat_log_probs = vec![];
+            let mut offsets = vec![];
+            for &ch in &choices {
+                offsets.push(cat_log_probs.len());
+                for _ in 0..nk.max(1) * ch {
+                    cat_log_probs.push((r() + 1e-9).ln() * 3.0);
+                }
+            }
+            let strides: Vec<f64> = choices.iter().map(|&x| x as f64).collect();
+            let cat_index: Vec<f64> = (0..n * m)
+                .map(|t| (offsets[t % m] + (r() * choices[t % m] as f64) as usize) as f64)
+                .collect();
+            let mut acc = vec![0.0; n * nk];
+            let mut expected = vec![0.0; 2 * n];
+            terms_reference(&points, &mus, &hp, &base, &cat_log_probs, &cat_index, &strides, c, &mut acc, &mut expected);
+            let mut got = vec![f64::NAN; 2 * n];
+            terms(&points, &mus, &hp, &base, &cat_log_probs, &cat_index, &strides, c, &mut got);
+            let mut generic = vec![f64::NAN; 2 * n];
+            let mut scratch = vec![[0.0; P]; nk];
+            terms_blocked(&points, &mus, &hp, &base, &cat_log_probs, &cat_index, &strides, c, &mut generic, &mut scratch);
+            for i in 0..2 * n {
+                assert_eq!(got[i].to_bits(), expected[i].to_bits(), "case {case}: out[{i}] {} vs {} (n {n}, K {nk}, c {c}, m {m})", got[i], expected[i]);
+                assert_eq!(generic[i].to_bits(), expected[i].to_bits(), "case {case} (no SIMD): out[{i}]");
+            }
+        }
     }
 }

@@ -5,8 +5,10 @@ import { RandomState } from '../../../main/study/rng.js'
 import { Arena } from '../../../main/study/samplers/tpe/arena.js'
 import { ParzenEstimator, type ParzenOptions } from '../../../main/study/samplers/tpe/parzen.js'
 import { SortedColumn } from '../../../main/study/samplers/tpe/sorted-column.js'
-import { TPESampler } from '../../../main/study/samplers/tpe.js'
+import { largest, selectKth } from '../../../main/study/samplers/tpe/select.js'
+import { TPESampler, type TPESamplerOptions } from '../../../main/study/samplers/tpe.js'
 import { Study } from '../../../main/study/study.js'
+import type { Trial } from '../../../main/study/trial.js'
 
 const OPTIONS: ParzenOptions = { priorWeight: 1, considerMagicClip: true, considerEndpoints: false, minBandwidthFactor: 0.01, bandwidthExponent: 1 }
 
@@ -109,6 +111,95 @@ describe('TPE on a conditional space', () => {
       const after = shared.acquisition(view, running, x, { x: [-2, 0, 1, 2] })
       const fresh = new TPESampler({ seed: 1, ...options }).acquisition(view, running, x, { x: [-2, 0, 1, 2] })
       expect(Array.from(after)).toEqual(Array.from(fresh))
+    }
+  })
+})
+
+describe("TPESampler's caches", () => {
+  /** A sampler that drops everything it keeps between samples (study cache, columns and their kernel memos, splits). */
+  function forgetful(options: TPESamplerOptions): TPESampler {
+    const sampler = new TPESampler(options)
+    const forget = () => Object.assign(sampler as unknown as Record<string, unknown>, { cache: undefined, lastSplit: undefined, lastSets: undefined, lastUsed: undefined })
+    for (const method of ['inferRelativeSearchSpace', 'sampleRelative', 'sampleIndependent'] as const) {
+      const original = sampler[method].bind(sampler) as (...args: unknown[]) => unknown
+      Object.assign(sampler, { [method]: (...args: unknown[]) => (forget(), original(...args)) })
+    }
+    return sampler
+  }
+
+  const objective = (t: Trial, i: number) => {
+    // A range that moves after 50 trials (the kernel memo is for the old bounds), a conditional param, several kinds.
+    const x = t.suggestFloat('x', i < 50 ? -5 : -3, i < 50 ? 5 : 7)
+    const y = t.suggestFloat('y', 1e-3, 10, { log: true })
+    const k = t.suggestInt('k', 0, 12, { step: 3 })
+    const extra = t.suggestCategorical('branch', ['p', 'q']) === 'p' ? t.suggestFloat('z', -1, 1) ** 2 : 0.5
+    return (x - 1) ** 2 + Math.log(y) ** 2 + Math.abs(k - 6) + extra
+  }
+
+  async function trials(sampler: TPESampler, workers: number): Promise<unknown[]> {
+    const study = await Study.create({ sampler })
+    const pool: Trial[] = []
+    for (let i = 0; i < 120; i++) {
+      pool.push(await study.ask())
+      if (pool.length < workers) continue
+      const t = pool.shift()!
+      if (workers > 1 && i % 9 === 4) await study.tell(t, null, 'PRUNED')
+      else await study.tell(t, objective(t, i))
+    }
+    for (const t of pool) await study.tell(t, objective(t, 120))
+    const f64 = new Float64Array(1)
+    const bits = (v: unknown) => (typeof v === 'number' ? ((f64[0] = v), new BigUint64Array(f64.buffer)[0]) : v)
+    return (await study.getTrials()).map((t) => [t.state, Object.entries(t.params).map(([k, v]) => [k, bits(v)]), t.values?.map(bits)])
+  }
+
+  it.each([
+    ['univariate', { seed: 3, multivariate: false }, 1],
+    ['multivariate', { seed: 4 }, 1],
+    ['univariate, running trials as bad ones', { seed: 5, multivariate: false }, 3],
+    ["multivariate, Optuna's split, running trials", { seed: 6, ...TPESampler.optunaOptions() }, 3],
+  ] as [string, TPESamplerOptions, number][])('draw what a sampler that keeps nothing draws, bit for bit (%s)', async (_, options, workers) => {
+    const kept = await trials(new TPESampler(options), workers)
+    const cold = await trials(forgetful(options), workers)
+    expect(kept).toHaveLength(120)
+    expect(kept).toEqual(cold)
+  })
+
+  it('sees a param a running trial draws between two samples of one ask', async () => {
+    const study = await Study.create({ sampler: new TPESampler({ seed: 8 }) })
+    await study.optimize((t) => (t.suggestFloat('x', -5, 5) - 1) ** 2, { nTrials: 20 })
+    const running = await study.ask()
+    const asking = (await study.ask()).frozen
+    const view = study.view()
+    const space = { x: new FloatDistribution(-5, 5) }
+    const points = { x: [-2, 0, 1, 2] }
+    // Optuna's split keeps trials without the param (the running one) in the lists the columns are synced with.
+    const kept = new TPESampler({ seed: 1, ...TPESampler.optunaOptions() })
+    const before = kept.acquisition(view, asking, space, points)
+    running.suggestFloat('x', -5, 5)
+    const after = kept.acquisition(view, asking, space, points)
+    const fresh = new TPESampler({ seed: 1, ...TPESampler.optunaOptions() }).acquisition(view, asking, space, points)
+    expect(Array.from(after)).toEqual(Array.from(fresh))
+    expect(Array.from(after)).not.toEqual(Array.from(before))
+  })
+})
+
+describe('selectKth', () => {
+  it('finds what a sort puts at k, and the largest of the k before it, bit for bit', () => {
+    const rng = new RandomState(12)
+    const pool = [0, -0, 1, -1, Infinity, -Infinity, NaN, 0.5]
+    const asBits = (x: number) => new BigUint64Array(Float64Array.of(x).buffer)[0]
+    for (let round = 0; round < 400; round++) {
+      const n = 1 + Math.floor(rng.random() * (round % 3 === 0 ? 8 : 300))
+      // Ties (few distinct values), signed zeros, infinities and NaN, sorted and reversed runs.
+      const xs = Float64Array.from({ length: n }, () => (rng.random() < 0.3 ? pool[Math.floor(rng.random() * pool.length)]! : Math.round(rng.random() * 40) / 8 - 2))
+      if (round % 5 === 1) xs.sort()
+      if (round % 5 === 2) xs.sort().reverse()
+      const sorted = xs.slice().sort()
+      const k = Math.floor(rng.random() * n)
+      const scratch = xs.slice()
+      expect(asBits(selectKth(scratch, k))).toBe(asBits(sorted[k]!))
+      if (k > 0) expect(asBits(largest(scratch.subarray(0, k)))).toBe(asBits(sorted[k - 1]!))
+      expect(asBits(largest(xs))).toBe(asBits(sorted[n - 1]!))
     }
   })
 })

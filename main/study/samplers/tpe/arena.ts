@@ -11,6 +11,8 @@ export interface Allocator {
   u32(n: number): Uint32Array
   /** An Int32Array of length n whose contents are unspecified. */
   i32(n: number): Int32Array
+  /** A Uint8Array of length n whose contents are unspecified. */
+  u8(n: number): Uint8Array
 }
 
 /** Fresh zeroed arrays (for estimators that outlive the call that built them). */
@@ -18,6 +20,7 @@ export const heapAllocator: Allocator = {
   f64: (n) => new Float64Array(n),
   u32: (n) => new Uint32Array(n),
   i32: (n) => new Int32Array(n),
+  u8: (n) => new Uint8Array(n),
 }
 
 /** A bump allocator over growing buffers; `rewind()` makes every view handed out since reusable. */
@@ -51,6 +54,11 @@ export class Arena implements Allocator {
   i32(n: number): Int32Array {
     const u = this.u32(n)
     return new Int32Array(u.buffer, u.byteOffset, n)
+  }
+
+  u8(n: number): Uint8Array {
+    const u = this.u32((n + 3) >>> 2)
+    return new Uint8Array(u.buffer, u.byteOffset, n)
   }
 
   rewind(): void {

@@ -185,13 +185,15 @@ export function logGaussMass(a: number, b: number): number {
   return Math.log1p(-ndtr(a) - ndtr(-b))
 }
 
-/** Quantile of the standard normal truncated to [a, b]. */
-export function truncnormPpf(q: number, a: number, b: number): number {
-  const logMass = logGaussMass(a, b)
+/**
+ * Quantile of the standard normal truncated to [a, b]. A caller that keeps them may pass its log
+ * mass and `logTail`, the log mass below a if a < 0, else above b.
+ */
+export function truncnormPpf(q: number, a: number, b: number, logMass = logGaussMass(a, b), logTail = a < 0 ? logNdtr(a) : logNdtr(-b)): number {
   if (a < 0) {
-    const logPhi = logAddExp(logNdtr(a), Math.log(q) + logMass)
+    const logPhi = logAddExp(logTail, Math.log(q) + logMass)
     return Math.min(Math.max(ndtriExp(logPhi), a), b)
   }
-  const logPhi = logAddExp(logNdtr(-b), Math.log1p(-q) + logMass)
+  const logPhi = logAddExp(logTail, Math.log1p(-q) + logMass)
   return Math.min(Math.max(-ndtriExp(logPhi), a), b)
 }

@@ -1,9 +1,9 @@
 import { CategoricalDistribution, type Distribution, type NumericalDistribution } from '../../distributions.js'
 import type { RandomState } from '../../rng.js'
 import { fromTransformed, transformedBounds } from '../transform.js'
-import { logGaussMass, truncnormPpf } from './normal.js'
+import { logGaussMass, logNdtr, truncnormPpf } from './normal.js'
 import { heapAllocator, type Allocator } from './arena.js'
-import type { SubsetOrder } from './sorted-column.js'
+import type { KernelMemo, SubsetOrder } from './sorted-column.js'
 import { nativeMixtureTerms } from './native-mixture.js'
 
 export interface ParzenOptions {
@@ -22,8 +22,14 @@ interface NumericalKernels {
   high: number
   mus: Float64Array
   sigmas: Float64Array
-  /** log of each kernel's mass over [low, high]. */
+  logSigmas: Float64Array
+  /** log of each kernel's mass over [low, high]: 0 where it is `interior`, else logGaussMass. */
   logNorm: Float64Array
+  /** 1 where the kernel is more than INTERIOR_Z sigmas inside both bounds. */
+  interior: Uint8Array
+  /** The column memo that kernel k's terms are kept in at `slots[k]`, when built from a column. */
+  memo: KernelMemo | undefined
+  slots: Uint32Array | undefined
 }
 
 interface CategoricalKernels {
@@ -45,8 +51,6 @@ const INTERIOR_Z = 10
  * the mixture, so they are left out of the sum (and stop being evaluated as soon as they fall so far).
  */
 const NEGLIGIBLE = 50
-/** Points per call of the native mixture loop (its scratch holds their kernel terms). */
-const NATIVE_CHUNK = 64
 
 /** The continuous dims in kernel-major layout, for evaluating one kernel's product density in one pass. */
 interface ContinuousBlock {
@@ -59,6 +63,28 @@ interface ContinuousBlock {
   halfPrecision: Float64Array
   /** Σ_j log(σ √(2π) · mass over the bounds), per kernel. */
   logNorm: Float64Array
+}
+
+/** Normalised kernel weights: one per observation, then the prior's; and their logs. */
+export interface KernelWeights {
+  weights: Float64Array
+  logWeights: Float64Array
+}
+
+/** The kernel weights of observations weighted `obsWeights` and a prior weighted `priorWeight`. */
+export function kernelWeights(obsWeights: ArrayLike<number>, priorWeight: number, alloc: Allocator = heapAllocator): KernelWeights {
+  const nObs = obsWeights.length
+  const nKernels = nObs + 1
+  const weights = alloc.f64(nKernels)
+  let total = 0
+  for (let i = 0; i < nObs; i++) total += weights[i] = obsWeights[i]!
+  total += weights[nObs] = priorWeight
+  const logWeights = alloc.f64(nKernels)
+  for (let k = 0; k < nKernels; k++) {
+    weights[k]! /= total
+    logWeights[k] = Math.log(weights[k]!)
+  }
+  return { weights, logWeights }
 }
 
 /**
@@ -76,7 +102,8 @@ export class ParzenEstimator {
   constructor(
     space: Record<string, Distribution>,
     observations: Record<string, Float64Array>,
-    obsWeights: ArrayLike<number>,
+    /** The observations' weights, or the kernel weights made from them (`kernelWeights`, which then ignores `priorWeightOverride`). */
+    obsWeights: ArrayLike<number> | KernelWeights,
     options: ParzenOptions,
     priorWeightOverride?: number,
     /** The sorted order of each numerical param's observations, when the caller keeps it (see SortedColumn). */
@@ -85,17 +112,11 @@ export class ParzenEstimator {
     private readonly alloc: Allocator = heapAllocator,
   ) {
     this.names = Object.keys(space)
-    const nObs = obsWeights.length
-    const nKernels = nObs + 1
-    this.weights = alloc.f64(nKernels)
-    let total = 0
-    for (let i = 0; i < nObs; i++) total += this.weights[i] = obsWeights[i]!
-    total += this.weights[nObs] = priorWeightOverride ?? options.priorWeight
-    this.logWeights = alloc.f64(nKernels)
-    for (let k = 0; k < nKernels; k++) {
-      this.weights[k]! /= total
-      this.logWeights[k] = Math.log(this.weights[k]!)
-    }
+    const kernel = 'logWeights' in obsWeights ? obsWeights : kernelWeights(obsWeights, priorWeightOverride ?? options.priorWeight, alloc)
+    this.weights = kernel.weights
+    this.logWeights = kernel.logWeights
+    const nKernels = this.weights.length
+    const nObs = nKernels - 1
     this.kernels = this.names.map((name) => {
       const dist = space[name]!
       const obs = observations[name]
@@ -165,13 +186,7 @@ export class ParzenEstimator {
       const base = this.alloc.f64(nKernels)
       for (let k = 0; k < nKernels; k++) base[k] = this.logWeights[k]! - logNorm[k]!
       const terms = this.alloc.f64(2 * n)
-      // The kernel terms of NATIVE_CHUNK points at a time, so a long list of points (an acquisition plot) needs little scratch.
-      const scratch = this.alloc.f64(Math.min(n, NATIVE_CHUNK) * nKernels)
-      for (let i0 = 0; i0 < n; i0 += NATIVE_CHUNK) {
-        const i1 = Math.min(n, i0 + NATIVE_CHUNK)
-        native(pts.subarray(i0 * c, i1 * c), mus, halfPrecision, base, catLogProbs, catIndex.subarray(i0 * m, i1 * m), catStride,
-          scratch, terms.subarray(2 * i0, 2 * i1))
-      }
+      native(pts, mus, halfPrecision, base, catLogProbs, catIndex, catStride, terms)
       for (let i = 0; i < n; i++) {
         const best = terms[2 * i]!
         out[i] = best === -Infinity ? -Infinity : best + Math.log(terms[2 * i + 1]!)
@@ -266,45 +281,126 @@ function numericalKernels(
   order?: SubsetOrder,
 ): NumericalKernels {
   const [low, high] = transformedBounds(dist)
-  const mus = alloc.f64(n + 1)
-  const sigmas = alloc.f64(n + 1)
-  if (order !== undefined) {
-    for (let i = 0; i < n; i++) mus[i] = order.sorted[order.ranks[i]!]!
-  } else {
-    for (let i = 0; i < n; i++) mus[i] = dist.log ? Math.log(internalObs![i]!) : internalObs![i]!
-  }
-  if (n > 0) {
-    // Hyperopt's neighbour rule: each kernel is as wide as the larger gap to its sorted neighbours.
-    const { sorted, ranks } = order ?? sortOrder(mus.subarray(0, n), alloc)
-    for (let i = 0; i < n; i++) {
-      const j = ranks[i]!
-      const x = sorted[j]!
-      const below = j === 0 ? low : sorted[j - 1]!
-      const above = j === n - 1 ? high : sorted[j + 1]!
-      sigmas[i] = Math.max(x - below, above - x)
-    }
-    if (!options.considerEndpoints && n >= 2) {
-      for (let i = 0; i < n; i++) {
-        if (ranks[i] === 0) sigmas[i] = sorted[1]! - sorted[0]!
-        else if (ranks[i] === n - 1) sigmas[i] = sorted[n - 1]! - sorted[n - 2]!
-      }
-    }
-  }
-  mus[n] = 0.5 * (low + high)
-  sigmas[n] = high - low
   const maxSigma = high - low
   const minSigma = options.considerMagicClip
     ? (high - low) * Math.max(options.minBandwidthFactor, 1 / Math.pow(n + 2, options.bandwidthExponent))
     : 1e-12
-  const logNorm = alloc.f64(n + 1)
-  for (let k = 0; k <= n; k++) {
-    const s = Math.min(Math.max(sigmas[k]!, minSigma), maxSigma)
-    sigmas[k] = s
-    const a = (low - mus[k]!) / s
-    const b = (high - mus[k]!) / s
-    logNorm[k] = a < -INTERIOR_Z && b > INTERIOR_Z ? 0 : logGaussMass(a, b)
+  const kern: NumericalKernels = {
+    kind: 'numerical',
+    dist,
+    low,
+    high,
+    mus: alloc.f64(n + 1),
+    sigmas: alloc.f64(n + 1),
+    logSigmas: alloc.f64(n + 1),
+    logNorm: alloc.f64(n + 1),
+    interior: alloc.u8(n + 1),
+    memo: undefined,
+    slots: undefined,
   }
-  return { kind: 'numerical', dist, low, high, mus, sigmas, logNorm }
+  const { mus, sigmas } = kern
+  const clip = { minSigma, maxSigma, logMinSigma: Math.log(minSigma) }
+  if (order !== undefined) {
+    kernelsFromOrder(kern, order, n, options, clip, alloc)
+  } else {
+    for (let i = 0; i < n; i++) mus[i] = dist.log ? Math.log(internalObs![i]!) : internalObs![i]!
+    if (n > 0) {
+      const { sorted, ranks } = sortOrder(mus.subarray(0, n), alloc)
+      for (let i = 0; i < n; i++) sigmas[i] = neighbourBandwidth(sorted, ranks[i]!, low, high, options.considerEndpoints)
+    }
+    for (let k = 0; k < n; k++) setTerms(kern, k, clip, mus[k]!, sigmas[k]!)
+  }
+  setTerms(kern, n, clip, 0.5 * (low + high), high - low)
+  return kern
+}
+
+/**
+ * Hyperopt's neighbour rule: a kernel is as wide as the larger gap to its sorted neighbours (the
+ * bounds at the ends, or, without `considerEndpoints`, the one gap of the end kernels).
+ */
+function neighbourBandwidth(sorted: Float64Array, j: number, low: number, high: number, considerEndpoints: boolean): number {
+  const n = sorted.length
+  if (!considerEndpoints && n >= 2) {
+    if (j === 0) return sorted[1]! - sorted[0]!
+    if (j === n - 1) return sorted[n - 1]! - sorted[n - 2]!
+  }
+  const x = sorted[j]!
+  const below = j === 0 ? low : sorted[j - 1]!
+  const above = j === n - 1 ? high : sorted[j + 1]!
+  return Math.max(x - below, above - x)
+}
+
+interface BandwidthClip {
+  minSigma: number
+  maxSigma: number
+  /** Most bandwidths are clipped to minSigma: its log is taken once. */
+  logMinSigma: number
+}
+
+/** Kernel k centred on mu with the neighbour bandwidth sigma: its clipped bandwidth, the log of it, its log mass. */
+function setTerms(kern: NumericalKernels, k: number, clip: BandwidthClip, mu: number, sigma: number): void {
+  const s = Math.min(Math.max(sigma, clip.minSigma), clip.maxSigma)
+  kern.mus[k] = mu
+  kern.sigmas[k] = s
+  kern.logSigmas[k] = s === clip.minSigma ? clip.logMinSigma : Math.log(s)
+  const a = (kern.low - mu) / s
+  const b = (kern.high - mu) / s
+  const interior = a < -INTERIOR_Z && b > INTERIOR_Z
+  kern.interior[k] = interior ? 1 : 0
+  kern.logNorm[k] = interior ? 0 : logGaussMass(a, b)
+}
+
+/**
+ * The kernels of a subset, taken in ascending order of their centres (the neighbour rule reads
+ * neighbours in sequence) and put in observation order; the column's memo has the terms of those
+ * whose bandwidth is unchanged.
+ */
+function kernelsFromOrder(kern: NumericalKernels, order: SubsetOrder, n: number, options: ParzenOptions, clip: BandwidthClip, alloc: Allocator): void {
+  const { sorted, ranks, slots } = order
+  const memo = slots === undefined ? undefined : order.column?.kernelMemo(kern.low, kern.high)
+  let members = order.members
+  if (members === undefined) {
+    members = alloc.u32(n)
+    for (let i = 0; i < n; i++) members[ranks[i]!] = i
+  }
+  const { low, high, mus, sigmas, logSigmas, logNorm, interior } = kern
+  if (memo !== undefined) {
+    kern.memo = memo
+    kern.slots = alloc.u32(n)
+  }
+  const kernelSlots = kern.slots
+  const { minSigma, maxSigma } = clip
+  const considerEndpoints = options.considerEndpoints
+  const memoSigma = memo?.sigma
+  const endGaps = !considerEndpoints && n >= 2
+  // The neighbour rule (as neighbourBandwidth) with the neighbours carried along.
+  let before = low
+  let mu = sorted[0]!
+  for (let j = 0; j < n; j++) {
+    const i = members[j]!
+    const after = j === n - 1 ? high : sorted[j + 1]!
+    const sigma = endGaps && j === 0 ? after - mu : endGaps && j === n - 1 ? mu - before : Math.max(mu - before, after - mu)
+    const s = Math.min(Math.max(sigma, minSigma), maxSigma)
+    const slot = memoSigma === undefined ? -1 : slots![j]!
+    if (slot >= 0) kernelSlots![i] = slot
+    if (slot >= 0 && memoSigma![slot] === s) {
+      mus[i] = mu
+      sigmas[i] = s
+      logSigmas[i] = memo!.logSigma[slot]!
+      logNorm[i] = memo!.logNorm[slot]!
+      interior[i] = memo!.interior[slot]!
+    } else {
+      setTerms(kern, i, clip, mu, sigma)
+      if (slot >= 0) {
+        memoSigma![slot] = s
+        memo!.logSigma[slot] = logSigmas[i]!
+        memo!.logNorm[slot] = logNorm[i]!
+        memo!.interior[slot] = interior[i]!
+      }
+    }
+    before = mu
+    mu = after
+  }
 }
 
 function categoricalKernels(dist: CategoricalDistribution, obs: Float64Array, options: ParzenOptions, alloc: Allocator): CategoricalKernels {
@@ -328,7 +424,26 @@ function sampleCategorical(kern: CategoricalKernels, k: number, rng: RandomState
 function sampleNumerical(kern: NumericalKernels, k: number, rng: RandomState): number {
   const mu = kern.mus[k]!
   const sigma = kern.sigmas[k]!
-  const z = truncnormPpf(rng.random(), (kern.low - mu) / sigma, (kern.high - mu) / sigma)
+  const a = (kern.low - mu) / sigma
+  const b = (kern.high - mu) / sigma
+  // The quantile's terms that depend on the kernel alone, from the column's memo when it has them.
+  const memo = kern.memo
+  const slot = memo !== undefined && k < kern.slots!.length ? kern.slots![k]! : -1
+  let logMass: number
+  let logTail: number
+  if (slot >= 0 && memo!.tailSigma[slot] === sigma) {
+    logMass = memo!.logMass[slot]!
+    logTail = memo!.logTail[slot]!
+  } else {
+    logMass = kern.interior[k] === 1 ? logGaussMass(a, b) : kern.logNorm[k]!
+    logTail = a < 0 ? logNdtr(a) : logNdtr(-b)
+    if (slot >= 0) {
+      memo!.tailSigma[slot] = sigma
+      memo!.logMass[slot] = logMass
+      memo!.logTail[slot] = logTail
+    }
+  }
+  const z = truncnormPpf(rng.random(), a, b, logMass, logTail)
   return fromTransformed(kern.dist, mu + sigma * z)
 }
 
@@ -338,16 +453,20 @@ function continuousBlock(kernels: Kernels[], nKernels: number, alloc: Allocator)
     if (kern.kind === 'numerical' && kern.dist.step === null) dims.push(d)
   })
   const c = dims.length
-  const mus = alloc.f64(nKernels * c)
+  // One dim (univariate sampling): its kernels' centres are the block's.
+  const mus = c === 1 ? (kernels[dims[0]!] as NumericalKernels).mus : alloc.f64(nKernels * c)
   const halfPrecision = alloc.f64(nKernels * c)
   const logNorm = alloc.f64(nKernels).fill(0)
   dims.forEach((d, j) => {
     const kern = kernels[d] as NumericalKernels
+    const { sigmas, logSigmas } = kern
+    const dimMus = kern.mus
+    const dimLogNorm = kern.logNorm
     for (let k = 0; k < nKernels; k++) {
-      const sigma = kern.sigmas[k]!
-      mus[k * c + j] = kern.mus[k]!
+      const sigma = sigmas[k]!
+      if (c > 1) mus[k * c + j] = dimMus[k]!
       halfPrecision[k * c + j] = 0.5 / (sigma * sigma)
-      logNorm[k]! += Math.log(sigma) + LOG_SQRT_2PI + kern.logNorm[k]!
+      logNorm[k]! += logSigmas[k]! + LOG_SQRT_2PI + dimLogNorm[k]!
     }
   })
   return { dims, log: dims.map((d) => (kernels[d] as NumericalKernels).dist.log), mus, halfPrecision, logNorm }
