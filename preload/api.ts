@@ -347,6 +347,97 @@ export interface GpuStatusInfo {
   lastRun: { what: string; backend: string; fitsPerSecond: number; fits: number } | null
 }
 
+/** One branch of a tree in a ROOT file, as the ROOT browser lists it. */
+export interface RootBranch {
+  name: string
+  /** C++ type as the reader reports it (`double`, `int64_t`, `vector<float>`, …). */
+  typeName: string
+  /** One number per entry: Histune can histogram it and use it in expressions. */
+  readable: boolean
+  /** Why it cannot be read, when it cannot (jagged, array or object branches). */
+  reason: string | null
+}
+
+export interface RootTree {
+  entries: number
+  branches: RootBranch[]
+}
+
+/** A top-level key of a ROOT file: a tree the reader opened, or something else (`note` says what). */
+export interface RootKey {
+  name: string
+  className: string
+  title: string
+  tree: RootTree | null
+  note: string | null
+}
+
+/** What a ROOT file holds (`openRootFile`, `uploadRootFile`). */
+export interface RootFileContents {
+  /** Where the backend reads it: the real file, or the copy of a browser upload. */
+  path: string
+  /** The name the user knows it by. */
+  fileName: string
+  /** The file came as bytes from a browser; `path` is the backend's copy. */
+  uploaded: boolean
+  sizeBytes: number
+  keys: RootKey[]
+}
+
+/** One branch (or an expression of branches) of a tree to summarise. */
+export interface RootBranchRequest {
+  /** `RootFileContents.path`. */
+  path: string
+  tree: string
+  observable: string
+  /** Weight expression; 1 when absent. */
+  weight?: string
+  /** Selection expression; every entry when absent. */
+  selection?: string
+  /** Equal-width bins (1–10000); 50 when absent. */
+  bins?: number
+  /** Histogram range; the selected values' [min, max] when absent. */
+  range?: [number, number]
+}
+
+export interface RootBinContent {
+  sumw: number
+  sumw2: number
+  entries: number
+}
+
+/** Range, weighted mean and spread, and an equal-width histogram (last bin closed, as numpy's). */
+export interface RootBranchSummary {
+  request: RootBranchRequest
+  entries: number
+  selected: number
+  /** Selected entries whose value is NaN or infinite, left out of the rest. */
+  nonFinite: number
+  sumw: number
+  sumw2: number
+  min: number | null
+  max: number | null
+  mean: number | null
+  stdDev: number | null
+  histogram: { edges: number[]; sumw: number[]; sumw2: number[]; entries: number[]; underflow: RootBinContent; overflow: RootBinContent }
+}
+
+/** What a new ntuple study is drafted from: one file's trees, an observable, weights and a selection. */
+export interface NtupleStudyDraftRequest {
+  /** The ROOT file's name as the config names it (relative to the config's folder) or its path. */
+  file: string
+  observable: string
+  signalTree: string
+  backgroundTrees: string[]
+  /** Tree of observed data; Asimov data when absent. */
+  dataTree?: string
+  /** Weight expression of the simulated samples. */
+  weight?: string
+  selection?: string
+  /** Study name; from the observable when absent. */
+  name?: string
+}
+
 /** Pushed from the backend to the UI over the one event stream. */
 export type HistuneEvent =
   | { type: 'workspace-opened'; summary: WorkspaceSummary }
@@ -409,6 +500,14 @@ export interface HistuneApi {
   describePatchset(patchsetText: string, fileName?: string): Promise<PatchsetSummary>
   /** Apply the patch `name` of a patchset to a workspace text after pyhf's digest check; returns the patched text. */
   applyPatchset(workspaceText: string, patchsetText: string, name: string): Promise<string>
+  /** List a ROOT file the backend can read (a dropped file's real path; relative to `baseDir`). */
+  openRootFile(path: string): Promise<RootFileContents>
+  /** A ROOT file dropped into a browser, as base64 bytes: the backend keeps a copy for this session. */
+  uploadRootFile(base64: string, fileName: string): Promise<RootFileContents>
+  /** Range, mean and histogram of one branch of a listed ROOT file. */
+  summarizeRootBranch(request: RootBranchRequest): Promise<RootBranchSummary>
+  /** A study config (YAML text) for a new ntuple study, checked by the config reader, to edit and save. */
+  draftNtupleStudy(request: NtupleStudyDraftRequest): Promise<string>
   /** Subscribe to pushed events; returns the function that unsubscribes. */
   onEvent(listener: (event: HistuneEvent) => void): Unsubscribe
 }
@@ -444,6 +543,10 @@ export const REQUEST_METHODS: readonly RequestMethod[] = [
   'saveWorkspaceFile',
   'describePatchset',
   'applyPatchset',
+  'openRootFile',
+  'uploadRootFile',
+  'summarizeRootBranch',
+  'draftNtupleStudy',
 ] as const
 
 /** The single IPC channel of the event stream and the prefix of request channels. */

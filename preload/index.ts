@@ -44,6 +44,10 @@ const api = {
   saveWorkspaceFile: (path, text) => request('saveWorkspaceFile', path, text),
   describePatchset: (patchsetText, fileName) => request('describePatchset', patchsetText, fileName),
   applyPatchset: (workspaceText, patchsetText, name) => request('applyPatchset', workspaceText, patchsetText, name),
+  openRootFile: (path) => request('openRootFile', path),
+  uploadRootFile: (base64, fileName) => request('uploadRootFile', base64, fileName),
+  summarizeRootBranch: (branch) => request('summarizeRootBranch', branch),
+  draftNtupleStudy: (draft) => request('draftNtupleStudy', draft),
   onEvent: (listener) => {
     const handler = (_event: unknown, payload: HistuneEvent): void => listener(payload)
     ipcRenderer.on(EVENT_CHANNEL, handler)

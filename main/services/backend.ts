@@ -18,6 +18,7 @@ import { getStorage } from '../study'
 import type { SettingsStore } from '../settings'
 import { MAX_WORKSPACE_BYTES } from '../workspace/load'
 import { describeDatabase, freeStudyName, resolveDatabasePath, sqliteUrl } from './databases'
+import { checkBranchRequest, checkDraft, draftNtupleStudy, RootFileService } from './root-files'
 import { StudioSession } from './studio'
 import { WorkspaceEditorService } from './workspace-editor'
 
@@ -55,6 +56,7 @@ export function createBackend(host: BackendHost): Backend {
   }
 
   const workspaces = new WorkspaceEditorService(host.host === 'electron')
+  const rootFiles = new RootFileService(baseDir)
 
   const openWorkspaceFile = async (path: string): Promise<WorkspaceSummary> => {
     const summary = await workspaces.loadFile(path)
@@ -138,6 +140,10 @@ export function createBackend(host: BackendHost): Backend {
     },
     describePatchset: async (patchsetText, fileName) => workspaces.describePatchset(patchsetText, fileName),
     applyPatchset: async (workspaceText, patchsetText, name) => workspaces.applyPatchset(workspaceText, patchsetText, name),
+    openRootFile: (path) => rootFiles.open(path),
+    uploadRootFile: (base64, fileName) => rootFiles.upload(base64, fileName),
+    summarizeRootBranch: (request) => rootFiles.summarize(request),
+    draftNtupleStudy: async (request) => draftNtupleStudy(request),
   }
 }
 
@@ -215,6 +221,11 @@ const ARG_CHECKS: { [M in RequestMethod]: ArgCheck } = {
       : typeof name === 'string' && name !== ''
         ? null
         : 'name must be a non-empty string',
+  openRootFile: ([path]) => (typeof path === 'string' && path !== '' ? null : 'path must be a non-empty string'),
+  uploadRootFile: ([base64, fileName]) =>
+    typeof base64 !== 'string' ? 'base64 must be a string' : typeof fileName === 'string' && fileName !== '' ? null : 'fileName must be a non-empty string',
+  summarizeRootBranch: ([request]) => checkBranchRequest(request),
+  draftNtupleStudy: ([request]) => checkDraft(request),
 }
 
 export function isRequestMethod(name: string): name is RequestMethod {

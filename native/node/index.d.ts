@@ -361,6 +361,64 @@ export declare class NtupleSample {
 }
 export declare function loadNtupleSample(spec: NtupleSampleSpec): Promise<NtupleSample>
 
+// The studio's ROOT browser (native/ntuple contents.rs, summary.rs): both run off the JS thread.
+export interface RootBranchInfo {
+  name: string
+  /** C++ type as the reader reports it (`double`, `int64_t`, `vector<float>`, …). */
+  typeName: string
+  /** One number per entry: can be histogrammed and used in expressions. */
+  readable: boolean
+  /** Why it cannot be read, when it cannot. */
+  reason?: string
+}
+export interface RootTreeInfo {
+  entries: number
+  branches: Array<RootBranchInfo>
+}
+export interface RootKeyInfo {
+  name: string
+  className: string
+  title: string
+  /** Set for a TTree the reader could open. */
+  tree?: RootTreeInfo
+  /** Why the key cannot be browsed (not a tree, or a tree the reader cannot open). */
+  note?: string
+}
+export interface RootFileContents {
+  path: string
+  keys: Array<RootKeyInfo>
+}
+/** The top-level keys of a ROOT file and every tree's entries and branches. */
+export declare function listRootFile(path: string): Promise<RootFileContents>
+export interface NtupleBranchSummarySpec {
+  file: string
+  tree: string
+  /** A branch name or an expression of branches. */
+  observable: string
+  weight?: string
+  selection?: string
+  bins: number
+  /** [low, high] of the histogram; the selected values' [min, max] when absent. */
+  range?: Array<number>
+}
+export interface NtupleBranchSummary {
+  entries: number
+  selected: number
+  /** Selected entries with a NaN or infinite value, left out of the rest. */
+  nonFinite: number
+  sumw: number
+  sumw2: number
+  min?: number
+  max?: number
+  /** Weighted mean and standard deviation; absent when the weights sum to 0. */
+  mean?: number
+  stdDev?: number
+  /** Equal-width bins, the last one closed (numpy's convention). */
+  histogram: NtupleHistogram
+}
+/** Range, weighted mean and spread, and an equal-width histogram of one branch. */
+export declare function summarizeNtupleBranch(spec: NtupleBranchSummarySpec): Promise<NtupleBranchSummary>
+
 // GPU path (native/node/src/gpu.rs, crate histune-gpu). Every call runs off the JS thread; a
 // missing or failing adapter never rejects: the work runs on the CPU and `note`/`notes` say why.
 

@@ -11,6 +11,7 @@ import { ErrorPanel } from './views/ErrorPanel'
 import { Header } from './views/Header'
 import { HelpOverlay, useHelpShortcut } from './views/HelpOverlay'
 import { LoadingState } from './views/LoadingState'
+import { RootBrowser } from './views/root/RootBrowser'
 import { StatusBar } from './views/StatusBar'
 import { WorkspaceView } from './views/workspace/WorkspaceView'
 
@@ -34,6 +35,7 @@ export function App() {
   const dismissError = useStudio((s) => s.dismissError)
   const helpOpen = useStudio((s) => s.helpOpen)
   const database = useStudio((s) => s.database)
+  const rootBrowser = useStudio((s) => s.rootBrowser)
   const loadDroppedFile = useStudio((s) => s.loadDroppedFile)
   const dragging = useWindowFileDrop((file) => void loadDroppedFile(file))
 
@@ -54,6 +56,7 @@ export function App() {
       <StatusBar />
       {dragging && <DropOverlay view={view} />}
       {database && <DatabaseDialog database={database} />}
+      {rootBrowser && <RootBrowser browser={rootBrowser} />}
       {helpOpen && <HelpOverlay />}
     </div>
   )

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use oxyroot::{Branch, RootFile};
+use oxyroot::{Branch, ReaderTree, RootFile};
 
 use crate::error::{NtupleError, Result};
 use crate::expr::ColumnSource;
@@ -35,28 +35,7 @@ impl TreeColumns {
 
     /// Read `branches` of `tree` in the ROOT file at `path`.
     pub fn read(path: &str, tree: &str, branches: &[String]) -> Result<TreeColumns> {
-        // oxyroot panics on some malformed inputs; a bad file must be an error, not a crash.
-        catch_unwind(AssertUnwindSafe(|| read_unguarded(path, tree, branches))).unwrap_or_else(
-            |panic| {
-                let message = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "the reader failed".into());
-                // oxyroot 0.1 decompresses ZLIB, LZMA and LZ4 baskets only and panics on others.
-                let message = if message.contains("not implemented") {
-                    "its baskets use a compression this reader does not support (ZLIB, LZMA and \
-                     LZ4 are; ZSTD and ROOT's old compression are not): re-save it with one of those"
-                        .to_string()
-                } else {
-                    message
-                };
-                Err(NtupleError::File {
-                    path: path.into(),
-                    message,
-                })
-            },
-        )
+        guarded(path, || read_unguarded(path, tree, branches))
     }
 
     pub fn names(&self) -> Vec<&str> {
@@ -65,6 +44,63 @@ impl TreeColumns {
         names
     }
 }
+
+/// Run a reader call on the ROOT file at `path`, turning oxyroot's panics on malformed or unsupported
+/// input into an error that names the file: a bad file must be an error, not a crash.
+pub(crate) fn guarded<T>(path: &str, read: impl FnOnce() -> Result<T>) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(read)).unwrap_or_else(|panic| {
+        Err(NtupleError::File {
+            path: path.into(),
+            message: panic_message(panic.as_ref()),
+        })
+    })
+}
+
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let message = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "the reader failed".into());
+    // oxyroot 0.1 decompresses ZLIB, LZMA and LZ4 baskets only and panics on others.
+    if message.contains("not implemented") {
+        "its baskets use a compression this reader does not support (ZLIB, LZMA and \
+         LZ4 are; ZSTD and ROOT's old compression are not): re-save it with one of those"
+            .to_string()
+    } else {
+        message
+    }
+}
+
+/// Open a ROOT file, checking its signature first: oxyroot asserts on it, and "not a ROOT file" is
+/// the message a user who dropped the wrong file needs.
+pub(crate) fn open_root(path: &str) -> Result<RootFile> {
+    let error = |message: String| NtupleError::File {
+        path: path.into(),
+        message,
+    };
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => {
+                error("not a ROOT file: it is shorter than ROOT's header".into())
+            }
+            _ => error(e.to_string()),
+        })?;
+    if &magic != b"root" {
+        return Err(error(
+            "not a ROOT file: it does not start with ROOT's signature `root`".into(),
+        ));
+    }
+    RootFile::open(path).map_err(|e| error(e.to_string()))
+}
+
+/// C++ types of the flat branches Histune reads as numbers.
+pub const READABLE_TYPES: [&str; 11] = [
+    "double", "float", "int64_t", "uint64_t", "int32_t", "uint32_t", "int16_t", "uint16_t",
+    "int8_t", "uint8_t", "bool",
+];
 
 impl ColumnSource for TreeColumns {
     fn column(&self, name: &str) -> Option<&[f64]> {
@@ -77,10 +113,7 @@ impl ColumnSource for TreeColumns {
 }
 
 fn read_unguarded(path: &str, tree_name: &str, branches: &[String]) -> Result<TreeColumns> {
-    let mut file = RootFile::open(path).map_err(|e| NtupleError::File {
-        path: path.into(),
-        message: e.to_string(),
-    })?;
+    let mut file = open_root(path)?;
     let has_key = file.keys_name().any(|k| k == tree_name);
     let tree = file.get_tree(tree_name).map_err(|e| {
         if has_key {
@@ -96,16 +129,15 @@ fn read_unguarded(path: &str, tree_name: &str, branches: &[String]) -> Result<Tr
         }
     })?;
     let entries = tree.entries().max(0) as usize;
-    let mut columns = HashMap::new();
-    for name in branches {
-        let branch = tree
-            .branch(name)
-            .ok_or_else(|| NtupleError::MissingBranch {
-                tree: tree_name.into(),
-                branch: name.clone(),
-                available: tree.branches().map(|b| b.name().to_string()).collect(),
-            })?;
-        let values = read_branch(branch, tree_name)?;
+    if let Some(name) = branches.iter().find(|name| tree.branch(name).is_none()) {
+        return Err(NtupleError::MissingBranch {
+            tree: tree_name.into(),
+            branch: name.clone(),
+            available: tree.branches().map(|b| b.name().to_string()).collect(),
+        });
+    }
+    let read = |tree: &ReaderTree, name: &String| -> Result<(String, Vec<f64>)> {
+        let values = read_branch(tree.branch(name).expect("checked above"), tree_name)?;
         if values.len() != entries {
             return Err(NtupleError::File {
                 path: path.into(),
@@ -115,8 +147,51 @@ fn read_unguarded(path: &str, tree_name: &str, branches: &[String]) -> Result<Tr
                 ),
             });
         }
-        columns.insert(name.clone(), values);
-    }
+        Ok((name.clone(), values))
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(branches.len());
+    let columns: HashMap<String, Vec<f64>> = if workers <= 1 {
+        branches
+            .iter()
+            .map(|name| read(&tree, name))
+            .collect::<Result<_>>()?
+    } else {
+        // Decompressing and decoding baskets is most of the time: each thread reads its share of
+        // the branches through its own handle on the file.
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|w| {
+                    let read = &read;
+                    scope.spawn(move || -> Result<Vec<(String, Vec<f64>)>> {
+                        let mut file = open_root(path)?;
+                        let tree = file.get_tree(tree_name).map_err(|e| NtupleError::File {
+                            path: path.into(),
+                            message: format!("cannot read TTree `{tree_name}`: {e}"),
+                        })?;
+                        branches
+                            .iter()
+                            .skip(w)
+                            .step_by(workers)
+                            .map(|name| read(&tree, name))
+                            .collect()
+                    })
+                })
+                .collect();
+            let mut columns = HashMap::new();
+            for handle in handles {
+                let part = handle.join().unwrap_or_else(|panic| {
+                    Err(NtupleError::File {
+                        path: path.into(),
+                        message: panic_message(panic.as_ref()),
+                    })
+                })?;
+                columns.extend(part);
+            }
+            Ok::<_, NtupleError>(columns)
+        })?
+    };
     Ok(TreeColumns { entries, columns })
 }
 

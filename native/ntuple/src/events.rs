@@ -18,6 +18,57 @@ pub struct SampleSpec {
 }
 
 /// Content of one bin: sum of weights, sum of squared weights (MC stat error²) and the raw event count.
+impl SampleSpec {
+    /// Observable values and weights of the selected entries (in entry order), and the number of
+    /// entries in the tree. Reads exactly the branches the three expressions use.
+    pub fn read_selected(&self) -> Result<(Vec<f64>, Vec<f64>, usize)> {
+        let observable = Expression::parse(&self.observable)?;
+        let weight = Expression::parse(&self.weight)?;
+        let selection = self
+            .selection
+            .as_deref()
+            .map(Expression::parse)
+            .transpose()?;
+        let mut branches = observable.branches();
+        for b in weight
+            .branches()
+            .into_iter()
+            .chain(selection.iter().flat_map(|s| s.branches()))
+        {
+            if !branches.contains(&b) {
+                branches.push(b);
+            }
+        }
+        let columns = TreeColumns::read(&self.file, &self.tree, &branches)?;
+        let (values, weights) =
+            selected_values(&columns, &observable, &weight, selection.as_ref())?;
+        Ok((values, weights, columns.entries()))
+    }
+}
+
+fn selected_values(
+    columns: &dyn ColumnSource,
+    observable: &Expression,
+    weight: &Expression,
+    selection: Option<&Expression>,
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    let values = observable.evaluate(columns)?;
+    let weights = weight.evaluate(columns)?;
+    Ok(match selection {
+        None => (values, weights),
+        Some(selection) => {
+            let keep = selection.evaluate(columns)?;
+            values
+                .into_iter()
+                .zip(weights)
+                .zip(keep)
+                .filter(|(_, k)| *k != 0.0)
+                .map(|(event, _)| event)
+                .unzip()
+        }
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct BinContent {
     pub sumw: f64,
@@ -112,45 +163,14 @@ impl WeightedEvents {
         weight: &Expression,
         selection: Option<&Expression>,
     ) -> Result<WeightedEvents> {
-        let values = observable.evaluate(columns)?;
-        let weights = weight.evaluate(columns)?;
-        let (values, weights): (Vec<f64>, Vec<f64>) = match selection {
-            None => (values, weights),
-            Some(selection) => {
-                let keep = selection.evaluate(columns)?;
-                values
-                    .into_iter()
-                    .zip(weights)
-                    .zip(keep)
-                    .filter(|(_, k)| *k != 0.0)
-                    .map(|(event, _)| event)
-                    .unzip()
-            }
-        };
+        let (values, weights) = selected_values(columns, observable, weight, selection)?;
         Ok(WeightedEvents::from_values(&values, &weights))
     }
 
     /// Read exactly the branches the three expressions need and build the events.
     pub fn load(spec: &SampleSpec) -> Result<WeightedEvents> {
-        let observable = Expression::parse(&spec.observable)?;
-        let weight = Expression::parse(&spec.weight)?;
-        let selection = spec
-            .selection
-            .as_deref()
-            .map(Expression::parse)
-            .transpose()?;
-        let mut branches = observable.branches();
-        for b in weight
-            .branches()
-            .into_iter()
-            .chain(selection.iter().flat_map(|s| s.branches()))
-        {
-            if !branches.contains(&b) {
-                branches.push(b);
-            }
-        }
-        let columns = TreeColumns::read(&spec.file, &spec.tree, &branches)?;
-        WeightedEvents::from_columns(&columns, &observable, &weight, selection.as_ref())
+        let (values, weights, _) = spec.read_selected()?;
+        Ok(WeightedEvents::from_values(&values, &weights))
     }
 
     /// Number of selected events.

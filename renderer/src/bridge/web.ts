@@ -12,9 +12,11 @@ import {
   type ChannelEdges,
   type HistuneApi,
   type HistuneEvent,
+  type NtupleStudyDraftRequest,
   type RequestArgs,
   type RequestMethod,
   type RequestResult,
+  type RootBranchRequest,
   type StudyStartOptions,
   type Unsubscribe,
 } from '../../../preload/api'
@@ -161,6 +163,18 @@ export class WebBridge implements HistuneApi {
   }
   applyPatchset(workspaceText: string, patchsetText: string, name: string) {
     return this.#request('applyPatchset', [workspaceText, patchsetText, name])
+  }
+  openRootFile(path: string) {
+    return this.#request('openRootFile', [path])
+  }
+  uploadRootFile(base64: string, fileName: string) {
+    return this.#request('uploadRootFile', [base64, fileName])
+  }
+  summarizeRootBranch(request: RootBranchRequest) {
+    return this.#request('summarizeRootBranch', [request])
+  }
+  draftNtupleStudy(request: NtupleStudyDraftRequest) {
+    return this.#request('draftNtupleStudy', [request])
   }
 
   onEvent(listener: (event: HistuneEvent) => void): Unsubscribe {

@@ -13,11 +13,12 @@ import type {
 import type { ApiHost } from '../bridge'
 import { toApiError } from '../bridge/errors'
 import { formatBytes } from '../format'
+import { createRootBrowserSlice, type RootBrowserActions, type RootBrowserState } from './root-files'
 import { createStudySlice, type StudyActions, type StudySliceOptions, type StudyState } from './study'
 
 export type ResolvedTheme = 'light' | 'dark'
 
-export interface StudioState extends StudyState {
+export interface StudioState extends StudyState, RootBrowserState {
   host: ApiHost
   summary: WorkspaceSummary | null
   /** Name shown while a workspace is being read; null when the backend picks the file (dialog). */
@@ -34,7 +35,7 @@ export interface StudioState extends StudyState {
   engine: EngineInfo | null
 }
 
-export interface StudioActions extends StudyActions {
+export interface StudioActions extends StudyActions, RootBrowserActions {
   /** Fetch settings and engine info, subscribe to backend events; returns the cleanup. */
   start(): () => void
   loadWorkspaceText(text: string, fileName: string): Promise<void>
@@ -113,16 +114,6 @@ export function resolveTheme(theme: Theme, systemPrefersDark: boolean): Resolved
 
 const YAML_NAME = /\.ya?ml$/i
 
-function rootFileError(file: string): ApiError {
-  return {
-    code: 'E_BAD_REQUEST',
-    message:
-      `${file} is a ROOT file: Histune reads ntuples through a study config (model.kind: ntuples, with each sample's file and tree). ` +
-      'Drop the study config that names this file; its relative paths resolve against the config’s folder.',
-    file,
-  }
-}
-
 /** A study config is YAML, or JSON with the two required sections at the top level. */
 export function isStudyConfig(fileName: string, text: string): boolean {
   if (YAML_NAME.test(fileName)) return true
@@ -190,6 +181,7 @@ export function createStudioStore(api: HistuneApi, host: ApiHost, options: Studi
 
     return {
       ...createStudySlice(api, set, get, options),
+      ...createRootBrowserSlice(api, set, get),
       host,
       summary: null,
       loading: null,
@@ -256,10 +248,7 @@ export function createStudioStore(api: HistuneApi, host: ApiHost, options: Studi
         const path = pathForFile(file)
         const kind = droppedKind(file.name)
         if (kind === 'database') return get().openStudyDatabase(path ?? file.name)
-        if (kind === 'root') {
-          set({ error: rootFileError(path ?? file.name) })
-          return
-        }
+        if (kind === 'root') return get().openRootFile(file, path)
         if (kind === 'study-config') return path ? get().openStudyConfigFile(path) : get().loadStudyConfigFile(file)
         if (kind !== 'json' || tooLarge(file)) return get().loadWorkspaceFile(file)
         let text: string

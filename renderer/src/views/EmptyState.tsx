@@ -2,6 +2,7 @@ import { useStudio } from '../store/context'
 import { UploadIcon } from './icons'
 import { OpenWorkspaceButton } from './OpenWorkspaceButton'
 import { RecentFiles, RecentStudies } from './RecentFiles'
+import { OpenRootFileButton } from './root/OpenRootFileButton'
 
 export function EmptyState() {
   const host = useStudio((s) => s.host)
@@ -17,9 +18,13 @@ export function EmptyState() {
         </h1>
         <p className="drop-zone-hint">
           A HistFactory likelihood in pyhf JSON: channels, samples, modifiers, observations and
-          measurements. A study config (YAML) or a study database (.db) opens the Binning view.
+          measurements. A study config (YAML) or a study database (.db) opens the Binning view; a ROOT
+          file (.root) opens the ROOT browser.
         </p>
-        <OpenWorkspaceButton />
+        <div className="drop-zone-buttons">
+          <OpenWorkspaceButton />
+          <OpenRootFileButton />
+        </div>
       </section>
       <RecentFiles />
       <RecentStudies />

@@ -191,12 +191,12 @@ describe('drops', () => {
     expect(api.callsTo('loadStudyConfigText')).toEqual([])
   })
 
-  it('explains that a ROOT file is read through a study config', async () => {
-    const { store } = studio(new FakeHistuneApi(), (file) => `/data/${file.name}`)
+  it('opens a dropped ROOT file in the ROOT browser from its real path', async () => {
+    const api = new FakeHistuneApi()
+    const { store } = studio(api, (file) => `/data/${file.name}`)
     await act(() => store.getState().loadDroppedFile(workspaceFile('root', 'prediction.root')))
-    const panel = screen.getByTestId('error-panel')
-    expect(panel.textContent).toContain('/data/prediction.root is a ROOT file')
-    expect(panel.textContent).toContain('model.kind: ntuples')
+    expect(api.callsTo('openRootFile')).toEqual([['/data/prediction.root']])
+    expect(screen.getByTestId('root-error').textContent).toContain('no answer queued for openRootFile')
   })
 
   it('hands a dropped patchset to the workspace editor, once a workspace is open', async () => {

@@ -22,6 +22,10 @@ import type {
   WorkspaceSource,
   WorkspaceValidation,
   PatchsetSummary,
+  NtupleStudyDraftRequest,
+  RootBranchRequest,
+  RootBranchSummary,
+  RootFileContents,
 } from '../../../preload/api'
 
 /** A two-channel signal-region/control-region workspace, summarised as the backend would. */
@@ -441,6 +445,27 @@ export class FakeHistuneApi implements HistuneApi {
   async applyPatchset(workspaceText: string, patchsetText: string, name: string): Promise<string> {
     this.calls.push({ method: 'applyPatchset', args: [workspaceText, patchsetText, name] })
     return workspaceText
+  }
+
+  /** Answers to the ROOT browser's requests; a test sets it (the default refuses, naming the request). */
+  rootRespond: (method: string, args: unknown[]) => Promise<unknown> = async (method) => {
+    throw { code: 'E_IO', message: `no answer queued for ${method}` } satisfies ApiError
+  }
+  openRootFile(path: string): Promise<RootFileContents> {
+    this.calls.push({ method: 'openRootFile', args: [path] })
+    return this.rootRespond('openRootFile', [path]) as Promise<RootFileContents>
+  }
+  uploadRootFile(base64: string, fileName: string): Promise<RootFileContents> {
+    this.calls.push({ method: 'uploadRootFile', args: [base64, fileName] })
+    return this.rootRespond('uploadRootFile', [base64, fileName]) as Promise<RootFileContents>
+  }
+  summarizeRootBranch(request: RootBranchRequest): Promise<RootBranchSummary> {
+    this.calls.push({ method: 'summarizeRootBranch', args: [request] })
+    return this.rootRespond('summarizeRootBranch', [request]) as Promise<RootBranchSummary>
+  }
+  draftNtupleStudy(request: NtupleStudyDraftRequest): Promise<string> {
+    this.calls.push({ method: 'draftNtupleStudy', args: [request] })
+    return this.rootRespond('draftNtupleStudy', [request]) as Promise<string>
   }
 
   onEvent(listener: (event: HistuneEvent) => void): Unsubscribe {
