@@ -24,6 +24,12 @@ export interface StudySettings {
   samplerOptions: Record<string, unknown>
   seed?: number
   trials: number
+  /**
+   * Where the discovery fits of proposals evaluated together (`--workers` > 1) run: `auto` (the
+   * default: GPU or CPU from the measured crossover), `cpu` (each trial on its own, as with one
+   * worker) or `gpu` (lockstep batches on the GPU; the CPU with a note when there is none).
+   */
+  device?: 'auto' | 'cpu' | 'gpu'
 }
 
 /** Which data the fits see: the nominal expectation (blind, the default) or the observed data. */
@@ -405,7 +411,7 @@ function readObjective(r: Reader, v: unknown, path: Path): ObjectiveSpec {
 
 function readStudy(r: Reader, v: unknown, objectives: ObjectiveSpec[]): StudySettings {
   const path = ['study']
-  const m = r.mapping(v ?? {}, path, ['name', 'direction', 'sampler', 'seed', 'trials'])
+  const m = r.mapping(v ?? {}, path, ['name', 'direction', 'sampler', 'seed', 'trials', 'device'])
   const natural = objectives.map((o) => NATURAL_DIRECTION[o.kind])
   let directions = natural
   if (m.direction !== undefined) {
@@ -433,6 +439,7 @@ function readStudy(r: Reader, v: unknown, objectives: ObjectiveSpec[]): StudySet
     samplerOptions,
     seed: m.seed === undefined ? undefined : r.integer(m.seed, [...path, 'seed'], 0),
     trials: m.trials === undefined ? 100 : r.integer(m.trials, [...path, 'trials'], 1),
+    ...(m.device === undefined ? {} : { device: r.oneOf(m.device, [...path, 'device'], ['auto', 'cpu', 'gpu'] as const) }),
   }
 }
 

@@ -7,6 +7,7 @@
 
 import { HistuneError } from '../errors'
 import { baselineBinnings } from './baseline-set'
+import { type BatchScoringReport, DiscoveryBatcher, type ScoringDevice } from './batch-scoring'
 import type { BinnedModel, ChannelEdges, ChannelInfo } from './binned-model'
 import type { BinYields } from './constraints'
 import type { Histogram } from './histogram'
@@ -84,6 +85,8 @@ export interface BinningObjective {
   close(): Promise<void>
   /** With `selection`: the first objective on each inner fold of the training MC. */
   foldScores?(edges: ChannelEdges): Promise<FoldScores>
+  /** What the batched discovery fits did (parallel evaluations only; null when trials are scored one by one). */
+  scoringReport?(): BatchScoringReport | null
 }
 
 export interface BinningObjectiveOptions {
@@ -91,6 +94,12 @@ export interface BinningObjectiveOptions {
   configFile?: string
   /** The ntuple reader (the native addon's unless given). */
   binding?: NtupleBinding
+  /**
+   * Evaluations the study runs at once (default 1) and where their discovery fits go (default:
+   * the config's `study.device`, else auto). Above one evaluation and unless the device is `cpu`,
+   * proposals of one structure in flight together are scored in one batch (batch-scoring.ts).
+   */
+  scoring?: { concurrency?: number; device?: ScoringDevice }
 }
 
 interface Models {
@@ -168,6 +177,10 @@ export async function createBinningObjective(config: StudyConfig, options: Binni
   const selection = config.selection
   const measurement = config.model.kind === 'workspace' ? config.model.measurement : undefined
   const names = constraintNames(config.constraints)
+  const device = options.scoring?.device ?? config.study.device ?? 'auto'
+  const concurrency = options.scoring?.concurrency ?? 1
+  const batcher = concurrency > 1 && device !== 'cpu' ? new DiscoveryBatcher({ device, batchSize: concurrency, measurement }) : null
+  const discovery = batcher === null ? undefined : batcher.discover.bind(batcher)
 
   function checkEdges(edges: ChannelEdges): void {
     for (const channel of train.channels) {
@@ -189,14 +202,14 @@ export async function createBinningObjective(config: StudyConfig, options: Binni
     const workspace = model.workspace(edges)
     const bins = Object.values(model.binYields(edges)).flat()
     const check = feasibility(bins, config.constraints, model.hasMcStatistics)
-    const { values, metrics } = await scoreWorkspace(workspace, config.objectives, { measurement })
+    const { values, metrics } = await scoreWorkspace(workspace, config.objectives, { measurement, discovery })
     return { workspace, check, values, metrics: { ...metrics, ...check.metrics, z_mcstat: mcStatZ(bins) } }
   }
 
   async function foldScores(edges: ChannelEdges): Promise<FoldScores> {
     const values: number[] = []
     for (const [j, fold] of folds.entries()) {
-      const { values: v } = await scoreWorkspace(fold.workspace(edges), config.objectives.slice(0, 1), { measurement }).catch((error: unknown) => {
+      const { values: v } = await scoreWorkspace(fold.workspace(edges), config.objectives.slice(0, 1), { measurement, discovery }).catch((error: unknown) => {
         throw asTrialError(error, `inner fold ${j} of ${folds.length}`)
       })
       values.push(v[0])
@@ -272,6 +285,7 @@ export async function createBinningObjective(config: StudyConfig, options: Binni
     binYields: (edges) => train.binYields(edges),
     fineHistograms: (channel, edges) => train.fineHistograms(channel, edges),
     close: () => Promise.resolve(),
+    scoringReport: () => batcher?.report() ?? null,
     ...(folds.length > 0 ? { foldScores } : {}),
   }
 }

@@ -85,6 +85,23 @@ async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The two fits of q0 at μ = 0 as the objective uses them. */
+export interface DiscoveryFit {
+  value: number
+  muHat: number
+  converged: boolean
+}
+
+/** q0 of one workspace text, per trial (tiny workspaces on the calling thread, see TINY_WORKSPACE_CHARS). */
+export async function discoveryFit(text: string, measurement?: string): Promise<DiscoveryFit> {
+  const q0Options = { ...(measurement === undefined ? {} : { measurement }), testStat: 'q0' as const }
+  const q0 = text.length <= TINY_WORKSPACE_CHARS ? testStatisticSync(text, 0, q0Options) : await testStatistic(text, 0, q0Options)
+  return { value: q0.value, muHat: q0.muHat, converged: q0.freeFit.converged && q0.conditionalFit.converged }
+}
+
+/** Supplies q0 for a workspace text in place of `discoveryFit` (the batch scorer of a parallel study). */
+export type DiscoveryProvider = (text: string, workspace: PyhfWorkspace) => Promise<DiscoveryFit>
+
 function finite(value: number | null | undefined, what: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new HistuneError('E_ENGINE', `${what} is ${value === null || value === undefined ? 'undefined' : value}`)
   return value
@@ -94,9 +111,10 @@ function finite(value: number | null | undefined, what: string): number {
 export async function scoreWorkspace(
   workspace: PyhfWorkspace,
   objectives: readonly ObjectiveSpec[],
-  options: { measurement?: string } = {},
+  options: { measurement?: string; discovery?: DiscoveryProvider } = {},
 ): Promise<Score> {
   const fitOptions = options.measurement === undefined ? {} : { measurement: options.measurement }
+  const fitDiscovery: DiscoveryProvider = options.discovery ?? ((text) => discoveryFit(text, options.measurement))
   const texts = new Map<string, string>()
   const textFor = (data: FitData, mu: number): string => {
     const key = `${data}:${mu}`
@@ -112,11 +130,9 @@ export async function scoreWorkspace(
     let d = discoveries.get(data)
     if (d === undefined) {
       d = guarded('the discovery fit', async () => {
-        const text = textFor(data, 1)
-        const q0Options = { ...fitOptions, testStat: 'q0' as const }
-        const q0 = text.length <= TINY_WORKSPACE_CHARS ? testStatisticSync(text, 0, q0Options) : await testStatistic(text, 0, q0Options)
+        const q0 = await fitDiscovery(textFor(data, 1), workspace)
         const z0 = Math.sqrt(Math.max(finite(q0.value, 'q0'), 0))
-        return { z0, p0: erfc(z0 / Math.SQRT2) / 2, muHat: q0.muHat, converged: q0.freeFit.converged && q0.conditionalFit.converged }
+        return { z0, p0: erfc(z0 / Math.SQRT2) / 2, muHat: q0.muHat, converged: q0.converged }
       })
       discoveries.set(data, d)
     }

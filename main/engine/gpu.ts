@@ -14,6 +14,8 @@ import type { InferenceModel } from './inference'
 import type { NativeAddon } from './native'
 
 export type { GpuAdapter, GpuCheck, GpuDevice, GpuSelfCheck, GpuStatus, ToyDevice } from '../../native/node/index'
+export type { RankingDevice } from '../../native/node/index'
+export type { CandidateDiscoveryBatch, CandidateGroupRun } from '../../native/node/index'
 
 export const GPU_DEVICES: readonly Native.GpuDevice[] = ['auto', 'cpu', 'gpu']
 
@@ -65,4 +67,30 @@ export function toysOn(
   options?: Native.InferenceOptions,
 ): Promise<Native.ToysReport & { device: Native.ToyDevice }> {
   return call((n) => n.inferToysOn(typeof model === 'string' ? model : model.nativeHandle, mu, device, options ?? null))
+}
+
+/**
+ * The impact ranking as `inference.rankImpacts`, with its refits (the held ±1σ fits) on `device`:
+ * 'cpu', 'gpu' (one lockstep batch) or 'auto' (the planner's measured crossover for this model and
+ * the number of refits). The result's `device` says what ran and why.
+ */
+export function rankingOn(
+  model: InferenceModel,
+  device: Native.GpuDevice,
+  options?: Native.InferenceOptions,
+): Promise<Native.RankingReport & { device: Native.RankingDevice }> {
+  return call((n) => n.inferRankingOn(typeof model === 'string' ? model : model.nativeHandle, device, options ?? null))
+}
+
+/**
+ * q0 at μ = 0 of many candidate binnings in one call (as `inference.testStatistic(text, 0, { testStat:
+ * 'q0' })` each): candidates of one structure are fitted in one lockstep batch on `device` ('auto':
+ * the planner's measured crossover). A candidate's failure is its own `{ error }` entry.
+ */
+export function discoveryBatch(
+  texts: string[],
+  device: Native.GpuDevice,
+  options?: Pick<Native.InferenceOptions, 'measurement' | 'interpcodes'>,
+): Promise<Native.CandidateDiscoveryBatch> {
+  return call((n) => n.inferDiscoveryBatch(texts, device, options ?? null))
 }

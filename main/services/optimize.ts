@@ -5,6 +5,7 @@ import { parseStudyConfig } from '../binning/config'
 import type { ChannelEdges } from '../binning/binned-model'
 import { createBinningObjective, type BaselineResult, type BinningObjective } from '../binning/objective'
 import { binningExports, type BinningExports } from '../binning/export'
+import type { BatchScoringReport, ScoringDevice } from '../binning/batch-scoring'
 import { HistuneError } from '../errors'
 import {
   GridSampler,
@@ -37,6 +38,8 @@ export interface OptimizeOptions {
   seed?: number
   /** Objective evaluations in flight at once in this process. */
   workers?: number
+  /** Where the discovery fits of evaluations in flight together run (default: the config's `study.device`, else auto). */
+  device?: ScoringDevice
   /**
    * Seconds between heartbeats of running trials in shared storage; a trial silent for twice this
    * (a worker killed mid-trial) is failed by the next worker that asks. Default 10 s for persistent
@@ -80,6 +83,8 @@ export interface OptimizeSummary {
   n_fail: number
   n_infeasible: number
   elapsed_s: number
+  /** With several workers: how the batched discovery fits ran (back ends, notes such as a missing GPU). */
+  scoring?: BatchScoringReport
 }
 
 const camel = (key: string): string => key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())
@@ -297,7 +302,7 @@ export async function runBinningStudy(options: OptimizeOptions): Promise<Optimiz
   try {
     const { configText, configFile, studyName } = await openStudy(options, storage)
     const config = parseStudyConfig(configText, configFile)
-    const objective = await createBinningObjective(config, { configFile })
+    const objective = await createBinningObjective(config, { configFile, scoring: { concurrency: options.workers ?? 1, device: options.device } })
     const seed = options.seed ?? config.study.seed
     let study: Study
     let baselines: Record<string, BaselineResult>
@@ -357,6 +362,8 @@ export async function runBinningStudy(options: OptimizeOptions): Promise<Optimiz
       await writeFileAtomically(options.workspaceOut, JSON.stringify(objective.workspaceFor(single.edges), null, 1) + '\n')
     }
     if (study.directions.length > 1) summary.best_trials = best
+    const scoring = objective.scoringReport?.() ?? null
+    if (scoring !== null) summary.scoring = scoring
     return summary
   } finally {
     await storage.close()

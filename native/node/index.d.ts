@@ -485,8 +485,8 @@ export interface GpuStatus {
   /** The adapter in use, or null (then `note` says why). */
   selected: { name: string; backend: string; deviceType: string; driver: string; f64: boolean } | null
   note: string | null
-  /** The last toy run or self-check in this process; before any, a short calibration on the self-check's model. */
-  lastRun: { what: 'toys' | 'self-check' | 'calibration'; backend: string; fitsPerSecond: number; fits: number } | null
+  /** The last toy run, ranking or self-check in this process; before any, a short calibration on the self-check's model. */
+  lastRun: { what: 'toys' | 'ranking' | 'self-check' | 'calibration'; backend: string; fitsPerSecond: number; fits: number } | null
 }
 
 export type GpuDevice = 'auto' | 'cpu' | 'gpu'
@@ -515,13 +515,65 @@ export declare function inferToysOn(
   options?: InferenceOptions | null,
 ): Promise<ToysReport & { device: ToyDevice }>
 
+/** Where `inferRankingOn` ran the refits (the free fit always runs on the CPU), and why. */
+export interface RankingDevice {
+  requested: GpuDevice
+  /** 'cpu', 'gpu-f64' or 'gpu-f32' (f32 fits finished in f64 on the CPU). */
+  backend: string
+  adapter: string | null
+  reason: string
+  notes: string[]
+  /** Refits: 2 per ranked parameter, 4 for those with a pre-fit width. */
+  fits: number
+  fitSeconds: number
+  fitsPerSecond: number
+  rounds: number
+}
+
+export declare function inferRankingOn(
+  model: InferenceModel,
+  device: GpuDevice,
+  options?: InferenceOptions | null,
+): Promise<RankingReport & { device: RankingDevice }>
+
+/** How one structure group of a candidate batch ran. */
+export interface CandidateGroupRun {
+  candidates: number
+  /** 'cpu' (the per-trial path on all cores), 'gpu-f64' or 'gpu-f32' (f32 fits finished in f64 on the CPU). */
+  backend: string
+  reason: string
+  /** Fallbacks on the way (empty when the plan ran as made). */
+  notes: string[]
+  fits: number
+  fitSeconds: number
+  rounds: number
+}
+
+/** What `inferDiscoveryBatch` resolves to: per text its q0 report or its error, and where the groups ran. */
+export interface CandidateDiscoveryBatch {
+  results: (TestStatisticReport | { error: string })[]
+  device: {
+    requested: GpuDevice
+    adapter: string | null
+    /** Why there is no GPU, when there is none. */
+    note: string | null
+    groups: CandidateGroupRun[]
+  }
+}
+
+/**
+ * q0 at μ = 0 (`inferTestStatistic(text, 0, { testStat: 'q0' })`) of many candidate binnings, the
+ * fits of candidates of one structure batched on `device`. Only `measurement` and `interpcodes`
+ * of `options` apply.
+ */
+export declare function inferDiscoveryBatch(texts: string[], device: GpuDevice, options?: InferenceOptions | null): Promise<CandidateDiscoveryBatch>
+
 /**
  * TPE's Parzen mixture at n points (main/study/samplers/tpe/parzen.ts): for each point, the best
  * kernel's log term and Σ exp(term − best) over the kernels within 50 of it, written to `out` as
  * [best₀, sum₀, best₁, sum₁, …]; the log density is best + Math.log(sum), bit-for-bit the
  * TypeScript loop's. Layouts: points[i·c + j], mus and halfPrecision [k·c + j], base[k] = log weight
  * − log normalisation; categorical dim d adds catLogProbs[catIndex[i·m + d] + k·catStride[d]].
- * `acc` (n·K long) is scratch.
  */
 export declare function parzenMixtureTerms(
   points: Float64Array,

@@ -187,11 +187,18 @@ export function registerInference(program: Command): void {
 
   withCommon(program.command('rank').description('impact of each nuisance parameter on the POI (post-fit and pre-fit), largest first'))
     .option('--top <n>', 'show the N largest')
-    .action(async (workspace: string, opts: CommonOptions & { top?: string }) =>
+    .addOption(
+      new Option('--device <device>', 'where the refits run: cpu, gpu (one lockstep batch) or auto (measured CPU/GPU crossover)')
+        .choices([...gpu.GPU_DEVICES])
+        .default('auto'),
+    )
+    .action(async (workspace: string, opts: CommonOptions & { top?: string; device: gpu.GpuDevice }) =>
       guarded(opts.json, async () => {
         const topN = opts.top !== undefined ? integer(opts.top, '--top', 1) : undefined
-        const r = await infer.rankImpacts(await readWorkspace(workspace, opts), inferenceOptions(opts, topN !== undefined ? { topN } : {}))
-        const out = { poi: r.poi, mu_hat: r.muHat, mu_hat_uncertainty: r.muHatUncertainty, impacts: r.impacts, n_ranked: r.nRanked, diagnostics: r.diagnostics }
+        const r = await gpu.rankingOn(await readWorkspace(workspace, opts), opts.device, inferenceOptions(opts, topN !== undefined ? { topN } : {}))
+        const d = r.device
+        const device = { requested: d.requested, backend: d.backend, adapter: d.adapter, reason: d.reason, notes: d.notes, fits: d.fits, fits_per_second: d.fitsPerSecond }
+        const out = { poi: r.poi, mu_hat: r.muHat, mu_hat_uncertainty: r.muHatUncertainty, impacts: r.impacts, n_ranked: r.nRanked, device, diagnostics: r.diagnostics }
         print(opts.json === true, out, () => {
           const width = Math.max(4, ...r.impacts.map((i) => i.name.length))
           const lines = [
@@ -202,6 +209,7 @@ export function registerInference(program: Command): void {
             const cells = [i.pull, i.constraint, i.postfitUp, i.postfitDown, i.prefitUp, i.prefitDown].map((x) => fmt(x, 4).padStart(11))
             lines.push(`${i.name.padEnd(width)}  ${cells.join('')}`)
           }
+          lines.push(`refits on ${d.backend}${d.adapter ? ` (${d.adapter})` : ''}: ${d.fitsPerSecond.toFixed(0)} fits/s; ${d.reason}${d.notes.map((n) => `\nnote: ${n}`).join('')}`)
           lines.push(footer(r.diagnostics))
           return lines.join('\n')
         })

@@ -10,6 +10,7 @@ interface StudyFlags {
   storage?: string
   study?: string
   workers?: string
+  device?: string
   heartbeat?: string
   workspaceOut?: string
   json?: boolean
@@ -20,6 +21,12 @@ function positiveInt(flag: string, value: string | undefined, allowZero = false)
   const n = Number(value)
   if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new HistuneError('E_BAD_REQUEST', `${flag} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${value}`)
   return n
+}
+
+function scoringDevice(value: string | undefined): OptimizeOptions['device'] {
+  if (value === undefined) return undefined
+  if (value === 'auto' || value === 'cpu' || value === 'gpu') return value
+  throw new HistuneError('E_BAD_REQUEST', `--device must be auto, cpu or gpu, got ${value}`)
 }
 
 function positiveNumber(flag: string, value: string | undefined): number | undefined {
@@ -134,6 +141,7 @@ export function registerOptimize(program: Command): void {
     .option('--storage <url>', 'sqlite:///file.db or postgresql://… (default: in memory)')
     .option('--study <name>', 'study name (default: the config\'s study.name); an existing study is resumed')
     .option('--workers <k>', 'objective evaluations in flight in this process', '1')
+    .option('--device <d>', "where the discovery fits of evaluations in flight together run: auto, cpu or gpu (default: the config's study.device, else auto)")
     .option('--heartbeat <s>', 'seconds between heartbeats of running trials in shared storage (default 10)')
     .option('--workspace-out <file>', "write the best binning's pyhf workspace (all MC, observed data) to this file")
     .option('--json', 'print the summary as JSON')
@@ -147,6 +155,7 @@ export function registerOptimize(program: Command): void {
             trials: positiveInt('--trials', flags.trials, true),
             seed: flags.seed === undefined ? undefined : positiveInt('--seed', flags.seed, true),
             workers: positiveInt('--workers', flags.workers),
+            device: scoringDevice(flags.device),
             heartbeat: positiveNumber('--heartbeat', flags.heartbeat),
             workspaceOut: flags.workspaceOut,
           },
@@ -164,6 +173,7 @@ export function registerOptimize(program: Command): void {
     .requiredOption('--study <name>', 'the study to join (created by histune optimize)')
     .option('--trials <n>', 'trials this worker runs (default: the config\'s study.trials)')
     .option('--workers <k>', 'objective evaluations in flight in this process', '1')
+    .option('--device <d>', "where the discovery fits of evaluations in flight together run: auto, cpu or gpu (default: the config's study.device, else auto)")
     .option('--heartbeat <s>', 'seconds between heartbeats of running trials (default 10)')
     .option('--json', 'print the summary as JSON')
     .action(async (flags: StudyFlags) => {
@@ -174,6 +184,7 @@ export function registerOptimize(program: Command): void {
             studyName: flags.study,
             trials: positiveInt('--trials', flags.trials, true),
             workers: positiveInt('--workers', flags.workers),
+            device: scoringDevice(flags.device),
             heartbeat: positiveNumber('--heartbeat', flags.heartbeat),
           },
           flags,

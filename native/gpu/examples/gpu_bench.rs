@@ -5,6 +5,7 @@
 //!   gpu_bench [--models small,medium,large] [--batches 1,10,100,1000,10000]
 //!             [--precisions f64,f32] [--budget-s 60] [--deadline-s 600] [--adapter NAME]
 //!             [--toys 200] [--toy-models small,medium]
+//!             [--candidates 2,8,32,128] [--candidate-models small,medium]
 //!
 //! `seconds` and `fits_per_s` time the fits alone (GPU: pipeline creation and dataset upload
 //! included); `evals_per_s` is one batched NLL+gradient call of `batch` points.
@@ -19,6 +20,13 @@
 //! toy-based discovery test (q0, N toys per hypothesis, same seed) through the CPU path
 //! (histune-infer, one engine fit per toy on all cores) and the GPU path (lockstep batches), with
 //! both p0 values.
+//!
+//! `candidates`: Z0 (q0 at μ = 0, free and conditional fit) of M candidate binnings of one
+//! structure (generated workspaces of one shape, other yields and data per seed), for each M of
+//! `--candidates` (0 to skip): `cpu` is the per-trial path (histune-infer's `test_statistic` per
+//! candidate on all cores), `gpu-f64`/`gpu-f32` one lockstep batch of all candidates
+//! (`candidates::discovery_planned`; f32 fits finished in f64 on the CPU), pipeline creation and
+//! upload included, with the largest |Δq0| against the CPU.
 
 use std::time::Instant;
 
@@ -26,10 +34,11 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use histune_engine::{FitOptions, Fitter};
+use histune_gpu::candidates::{discovery_cpu, discovery_planned};
 use histune_gpu::synthetic::{self, Shape};
 use histune_gpu::toys::{toys_cpu, toys_on};
 use histune_gpu::{
-    fit_batch, fit_batch_refined, list_adapters, BackendChoice, BatchEvaluator, BatchModel, CpuBatch, DeviceRequest, FitTask, GpuBatch, GpuDevice, Planner, Precision,
+    fit_batch, fit_batch_refined, list_adapters, Backend, BackendChoice, BatchEvaluator, BatchModel, CpuBatch, DeviceRequest, FitTask, GpuBatch, GpuDevice, Plan, Planner, Precision,
 };
 use histune_infer::{Setup, TestStatistic, ToyOptions};
 
@@ -64,7 +73,7 @@ fn eval_rate(ev: &mut dyn BatchEvaluator, m: &BatchModel, batch: usize) -> Resul
 }
 
 fn main() {
-    let models: Vec<String> = arg("--models", "small,medium,large").split(',').map(str::to_string).collect();
+    let models: Vec<String> = arg("--models", "small,medium,large").split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
     let batches: Vec<usize> = arg("--batches", "1,10,100,1000,10000").split(',').filter_map(|s| s.parse().ok()).collect();
     let precisions: Vec<String> = arg("--precisions", "f64,f32").split(',').map(str::to_string).collect();
     let budget: f64 = arg("--budget-s", "60").parse().unwrap_or(60.0);
@@ -83,6 +92,19 @@ fn main() {
     let n_toys: usize = arg("--toys", "200").parse().unwrap_or(200);
     // Toys of the large model take minutes on a few CPU cores: only where asked.
     let toy_models: Vec<String> = arg("--toy-models", "small,medium").split(',').map(str::to_string).collect();
+    let candidate_sizes: Vec<usize> = arg("--candidates", "2,8,32,128").split(',').filter_map(|s| s.parse().ok()).filter(|&n| n > 0).collect();
+    let candidate_models: Vec<String> = arg("--candidate-models", "small,medium").split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
+    // Candidate batches first: they are short, and the model loop may run into the deadline.
+    let mut candidate_runs = Vec::new();
+    for name in &candidate_models {
+        match shape(name) {
+            Some(shape) if !candidate_sizes.is_empty() => {
+                candidate_runs.extend(candidate_rows(name, shape, &candidate_sizes, device.as_ref().ok().cloned(), &precisions, deadline, started));
+            }
+            Some(_) => {}
+            None => notes.push(format!("unknown candidate model size '{name}'")),
+        }
+    }
     let mut results = Vec::new();
     let mut model_info = Vec::new();
     let mut crossovers = Vec::new();
@@ -213,6 +235,7 @@ fn main() {
         "results": results,
         "crossovers": crossovers,
         "toys": toy_runs,
+        "candidates": candidate_runs,
         "notes": notes,
     });
     println!("{}", serde_json::to_string_pretty(&out).expect("JSON"));
@@ -261,4 +284,54 @@ fn toy_run(model: &str, m: &BatchModel, device: Option<std::sync::Arc<GpuDevice>
         summary(r, t.elapsed().as_secs_f64())
     });
     json!({"model": model, "test_stat": "q0", "n_toys": n, "seed": 1, "cpu": summary(cpu, cpu_s), "gpu": gpu})
+}
+
+/// Z0 of `sizes` candidate batches of one structure: the per-trial CPU path vs one lockstep batch
+/// per GPU precision. Sizes that would start after the deadline are marked skipped.
+fn candidate_rows(name: &str, shape: Shape, sizes: &[usize], device: Option<std::sync::Arc<GpuDevice>>, precisions: &[String], deadline: f64, started: Instant) -> Vec<Value> {
+    let max = sizes.iter().copied().max().unwrap_or(0);
+    let models: Vec<BatchModel> =
+        (0..max).map(|i| BatchModel::from_text(&synthetic::workspace(shape, 1000 + i as u64).to_string(), Default::default()).expect("generated model")).collect();
+    let mut gpu_precisions = Vec::new();
+    if let Some(d) = &device {
+        if precisions.iter().any(|p| p == "f64") && d.has_f64() {
+            gpu_precisions.push(Precision::F64);
+        }
+        if precisions.iter().any(|p| p == "f32") {
+            gpu_precisions.push(Precision::F32);
+        }
+    }
+    let mut rows = Vec::new();
+    for &m in sizes {
+        if started.elapsed().as_secs_f64() > deadline {
+            rows.push(json!({"model": name, "candidates": m, "skipped": "deadline"}));
+            continue;
+        }
+        let refs: Vec<&BatchModel> = models[..m].iter().collect();
+        eprintln!("{name} candidates {m} cpu");
+        let t = Instant::now();
+        let cpu: Vec<f64> = refs.par_iter().map(|c| discovery_cpu(c).map(|r| r.value).unwrap_or(f64::NAN)).collect();
+        let cpu_s = t.elapsed().as_secs_f64();
+        let row = json!({"model": name, "candidates": m, "backend": "cpu", "seconds": cpu_s, "candidates_per_s": m as f64 / cpu_s, "fits_per_s": 2.0 * m as f64 / cpu_s});
+        eprintln!("{row}");
+        rows.push(row);
+        for &precision in &gpu_precisions {
+            eprintln!("{name} candidates {m} gpu {precision:?}");
+            let plan = Plan { backend: Backend::Gpu(precision), reason: "benchmark".into() };
+            let t = Instant::now();
+            let (out, run) = discovery_planned(&plan, device.clone(), &refs);
+            let seconds = t.elapsed().as_secs_f64();
+            let worst = out.iter().zip(&cpu).map(|(r, c)| r.as_ref().map_or(f64::NAN, |r| (r.value - c).abs())).fold(0.0, f64::max);
+            // Lockstep L-BFGS-B and the engine's Newton-first fits can end in different local minima.
+            let differing = out.iter().zip(&cpu).filter(|(r, c)| r.as_ref().map_or(true, |r| (r.value - **c).abs() > 1e-5 * c.abs().max(1.0))).count();
+            let row = json!({
+                "model": name, "candidates": m, "backend": run.backend, "seconds": seconds,
+                "candidates_per_s": m as f64 / seconds, "fits_per_s": 2.0 * m as f64 / seconds,
+                "gpu_over_cpu": cpu_s / seconds, "rounds": run.rounds, "max_abs_dq0_vs_cpu": worst, "differing_over_1e-5": differing, "notes": run.notes,
+            });
+            eprintln!("{row}");
+            rows.push(row);
+        }
+    }
+    rows
 }

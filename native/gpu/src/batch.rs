@@ -97,6 +97,9 @@ struct Work {
 /// The GPU path for one model at one precision.
 pub struct GpuBatch<'m> {
     model: &'m BatchModel,
+    /// Candidate binnings (`for_candidates`): models of `model`'s structure, dataset d being model
+    /// d's own data; empty for one model and any number of datasets.
+    candidates: Vec<&'m BatchModel>,
     device: Arc<GpuDevice>,
     precision: Precision,
     tables: Tables,
@@ -125,11 +128,37 @@ fn to_bytes(values: &[f64], precision: Precision) -> Vec<u8> {
 impl<'m> GpuBatch<'m> {
     /// Build the pipeline for `model`. F64 needs a device opened with `SHADER_F64`.
     pub fn new(device: Arc<GpuDevice>, model: &'m BatchModel, precision: Precision) -> Result<GpuBatch<'m>, GpuError> {
+        GpuBatch::build(device, model, Vec::new(), precision)
+    }
+
+    /// One pipeline for several models of one structure (same index tables and sizes: candidate
+    /// binnings with the same bins per channel), whose value tables (yields, interpolation
+    /// constants) are uploaded side by side: dataset d of `set_datasets` belongs to `models[d]`,
+    /// and its constraint terms are `models[d]`'s. Fails when the structures differ.
+    pub fn for_candidates(device: Arc<GpuDevice>, models: &[&'m BatchModel], precision: Precision) -> Result<GpuBatch<'m>, GpuError> {
+        let first = *models.first().ok_or_else(|| GpuError::Execution("no candidate models".into()))?;
+        GpuBatch::build(device, first, models.to_vec(), precision)
+    }
+
+    fn build(device: Arc<GpuDevice>, model: &'m BatchModel, candidates: Vec<&'m BatchModel>, precision: Precision) -> Result<GpuBatch<'m>, GpuError> {
         if precision == Precision::F64 && !device.has_f64() {
             return Err(GpuError::Device(format!("{} does not offer SHADER_F64", device.adapter.name)));
         }
-        let tables = Tables::new(&model.flat);
-        let source = shader::source(&model.flat, &tables, precision);
+        let mut tables = Tables::new(&model.flat);
+        let value_stride = if candidates.is_empty() { 0 } else { tables.value.len() };
+        if !candidates.is_empty() {
+            let layout = shader::source(&model.flat, &tables, precision);
+            let mut values = Vec::with_capacity(value_stride * candidates.len());
+            for (i, c) in candidates.iter().enumerate() {
+                let t = Tables::new(&c.flat);
+                if t.index != tables.index || t.value.len() != value_stride || shader::source(&c.flat, &t, precision) != layout {
+                    return Err(GpuError::Execution(format!("candidate {i} has another structure than candidate 0 (channels, bins, samples or modifiers differ)")));
+                }
+                values.extend_from_slice(&t.value);
+            }
+            tables.value = values;
+        }
+        let source = shader::source_with_value_stride(&model.flat, &tables, precision, value_stride as u32);
         // naga gives readable errors; wgpu's own would arrive asynchronously.
         shader::validate(&source, precision == Precision::F64).map_err(GpuError::Shader)?;
         let bytes = precision.bytes() as u64;
@@ -165,6 +194,7 @@ impl<'m> GpuBatch<'m> {
         }
         Ok(GpuBatch {
             model,
+            candidates,
             device,
             precision,
             tables,
@@ -269,6 +299,9 @@ impl BatchEvaluator for GpuBatch<'_> {
         if let Some(d) = datasets.iter().position(|d| d.main().len() != n_main || d.aux().len() != n_aux) {
             return Err(GpuError::Execution(format!("dataset {d} does not match the model's {n_main} main bins and {n_aux} auxiliary data")));
         }
+        if !self.candidates.is_empty() && datasets.len() != self.candidates.len() {
+            return Err(GpuError::Execution(format!("{} candidate models need one dataset each, got {}", self.candidates.len(), datasets.len())));
+        }
         let main: Vec<f64> = datasets.iter().flat_map(|d| d.main().iter().copied()).collect();
         let bytes = to_bytes(&main, self.precision);
         let limit = self.device.buffer_limit();
@@ -307,7 +340,8 @@ impl BatchEvaluator for GpuBatch<'_> {
                 g.copy_from_slice(&r[wg..wg + n_pars]);
                 let flags = r[wg + n_pars] as u32;
                 let main: f64 = r[..wg].iter().sum::<f64>() + self.main_constants[d];
-                let constraints = constraint_nll(&self.model.flat, &pars[i * n_pars..(i + 1) * n_pars], &self.aux[d], g);
+                let flat = if self.candidates.is_empty() { &self.model.flat } else { &self.candidates[d].flat };
+                let constraints = constraint_nll(flat, &pars[i * n_pars..(i + 1) * n_pars], &self.aux[d], g);
                 nll[i] = if flags & 2 != 0 {
                     f64::NAN
                 } else if flags & 1 != 0 {

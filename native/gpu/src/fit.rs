@@ -179,6 +179,52 @@ pub fn fit_batch(
     options: &BatchFitOptions,
 ) -> Result<BatchFitReport, EngineError> {
     let prepared = tasks.iter().map(|t| prepare(model, options, t, datasets.len())).collect::<Result<Vec<_>, _>>()?;
+    fit_prepared(evaluator, model.n_pars(), datasets, prepared, options)
+}
+
+/// `fit_batch` over models of one structure (candidate binnings, see `candidates.rs`): task i
+/// starts from `models[i]`'s suggested inits, bounds and fixed parameters (unless `options` sets
+/// them for all) and is evaluated by `evaluator` as dataset `tasks[i].dataset`.
+pub fn fit_batch_of_models(
+    evaluator: &mut dyn BatchEvaluator,
+    models: &[&BatchModel],
+    datasets: &[Dataset],
+    tasks: &[FitTask],
+    options: &BatchFitOptions,
+) -> Result<BatchFitReport, EngineError> {
+    let prepared = prepare_each(models, datasets, tasks, options)?;
+    fit_prepared(evaluator, prepared_n_pars(models)?, datasets, prepared, options)
+}
+
+/// `fit_batch_refined` over models of one structure (see `fit_batch_of_models`).
+pub fn fit_batch_refined_of_models(
+    coarse: &mut dyn BatchEvaluator,
+    refine: &mut dyn BatchEvaluator,
+    models: &[&BatchModel],
+    datasets: &[Dataset],
+    tasks: &[FitTask],
+    options: &BatchFitOptions,
+) -> Result<BatchFitReport, EngineError> {
+    let prepared = prepare_each(models, datasets, tasks, options)?;
+    fit_prepared_refined(coarse, refine, prepared_n_pars(models)?, datasets, prepared, options)
+}
+
+fn prepare_each(models: &[&BatchModel], datasets: &[Dataset], tasks: &[FitTask], options: &BatchFitOptions) -> Result<Vec<Prepared>, EngineError> {
+    if models.len() != tasks.len() {
+        return Err(EngineError::bad_request(format!("{} tasks need one model each, got {}", tasks.len(), models.len())));
+    }
+    tasks.iter().zip(models).map(|(t, m)| prepare(m, options, t, datasets.len())).collect()
+}
+
+fn prepared_n_pars(models: &[&BatchModel]) -> Result<usize, EngineError> {
+    let n = models.first().map_or(0, |m| m.n_pars());
+    match models.iter().find(|m| m.n_pars() != n) {
+        Some(m) => Err(EngineError::bad_request(format!("models of one batch must have the same parameters ({n} and {})", m.n_pars()))),
+        None => Ok(n),
+    }
+}
+
+fn fit_prepared(evaluator: &mut dyn BatchEvaluator, n_pars: usize, datasets: &[Dataset], prepared: Vec<Prepared>, options: &BatchFitOptions) -> Result<BatchFitReport, EngineError> {
     evaluator.set_datasets(datasets).map_err(|e| EngineError::bad_request(e.to_string()))?;
     let minimizer_options = match (&options.minimizer, evaluator.precision()) {
         (Some(o), _) => o.clone(),
@@ -186,12 +232,12 @@ pub fn fit_batch(
         (None, Precision::F64) => Options::default(),
     };
     let mut prepared = prepared;
-    let probes = if options.batched_scaling && minimizer_options.scaling == Scaling::AutoDiagonal && batched_scaling_pays(model.n_pars(), &prepared) {
-        batched_scales(evaluator, model.n_pars(), &mut prepared)?
+    let probes = if options.batched_scaling && minimizer_options.scaling == Scaling::AutoDiagonal && batched_scaling_pays(n_pars, &prepared) {
+        batched_scales(evaluator, n_pars, &mut prepared)?
     } else {
         (0, 0)
     };
-    let (fits, report) = run_lockstep(evaluator, model.n_pars(), &prepared, &with_iterations(minimizer_options, options), options.max_active)?;
+    let (fits, report) = run_lockstep(evaluator, n_pars, &prepared, &with_iterations(minimizer_options, options), options.max_active)?;
     Ok(BatchFitReport {
         results: fits.into_iter().map(|(r, _)| r).collect(),
         rounds: report.rounds + probes.0,
@@ -211,15 +257,26 @@ pub fn fit_batch_refined(
     tasks: &[FitTask],
     options: &BatchFitOptions,
 ) -> Result<BatchFitReport, EngineError> {
-    let mut prepared = tasks.iter().map(|t| prepare(model, options, t, datasets.len())).collect::<Result<Vec<_>, _>>()?;
+    let prepared = tasks.iter().map(|t| prepare(model, options, t, datasets.len())).collect::<Result<Vec<_>, _>>()?;
+    fit_prepared_refined(coarse, refine, model.n_pars(), datasets, prepared, options)
+}
+
+fn fit_prepared_refined(
+    coarse: &mut dyn BatchEvaluator,
+    refine: &mut dyn BatchEvaluator,
+    n_pars: usize,
+    datasets: &[Dataset],
+    mut prepared: Vec<Prepared>,
+    options: &BatchFitOptions,
+) -> Result<BatchFitReport, EngineError> {
     coarse.set_datasets(datasets).map_err(|e| EngineError::bad_request(e.to_string()))?;
     let first_options = with_iterations(options.minimizer.clone().unwrap_or_else(f32_minimizer_options), options);
-    let probes = if options.batched_scaling && first_options.scaling == Scaling::AutoDiagonal && batched_scaling_pays(model.n_pars(), &prepared) {
-        batched_scales(coarse, model.n_pars(), &mut prepared)?
+    let probes = if options.batched_scaling && first_options.scaling == Scaling::AutoDiagonal && batched_scaling_pays(n_pars, &prepared) {
+        batched_scales(coarse, n_pars, &mut prepared)?
     } else {
         (0, 0)
     };
-    let (first, mut a) = run_lockstep(coarse, model.n_pars(), &prepared, &first_options, options.max_active)?;
+    let (first, mut a) = run_lockstep(coarse, n_pars, &prepared, &first_options, options.max_active)?;
     a.rounds += probes.0;
     a.evaluations += probes.1;
     let second: Vec<Prepared> = prepared
@@ -228,7 +285,7 @@ pub fn fit_batch_refined(
         .map(|(p, (r, scales))| Prepared { x: r.bestfit.clone(), scales: Some(scales.clone()), ..p.clone() })
         .collect();
     refine.set_datasets(datasets).map_err(|e| EngineError::bad_request(e.to_string()))?;
-    let (finished, b) = run_lockstep(refine, model.n_pars(), &second, &with_iterations(Options::default(), options), options.max_active)?;
+    let (finished, b) = run_lockstep(refine, n_pars, &second, &with_iterations(Options::default(), options), options.max_active)?;
     let results = finished
         .into_iter()
         .zip(&first)

@@ -166,6 +166,13 @@ fn interp_code(code: InterpCode) -> u32 {
 
 /// The complete shader for `flat` at `precision`.
 pub fn source(flat: &FlatModel, tables: &Tables, precision: Precision) -> String {
+    source_with_value_stride(flat, tables, precision, 0)
+}
+
+/// The shader for models of `flat`'s structure whose value tables lie back to back,
+/// `value_stride` elements apart, one per dataset index (candidate binnings, `candidates.rs`);
+/// stride 0 is `source`: one value table for every item.
+pub fn source_with_value_stride(flat: &FlatModel, tables: &Tables, precision: Precision, value_stride: u32) -> String {
     let mut s = String::new();
     match precision {
         Precision::F32 => s.push_str(PRELUDE_F32),
@@ -185,6 +192,7 @@ pub fn source(flat: &FlatModel, tables: &Tables, precision: Precision) -> String
         ("HISTOSYS_CODE", interp_code(flat.histosys_code)),
         ("SCRATCH_STRIDE", tables.scratch_stride),
         ("RESULT_STRIDE", tables.result_stride),
+        ("VALUE_STRIDE", value_stride),
     ];
     for (name, v) in consts.iter().chain(tables.offsets.iter()) {
         writeln!(s, "const {name}: u32 = {v}u;").expect("write to String");

@@ -4,7 +4,8 @@
 //! (`fit_batch`) on the planned evaluator. The test statistic is formed from the two fits exactly
 //! as `histune_infer::teststat::evaluate` does.
 //!
-//! Differences to the CPU path: the fits use batched variable scaling (same minima to ~1e-9) and
+//! Differences to the CPU path: the fits share variable scales from one exact Hessian at the
+//! inits (`scales::curvature_scales`; same minima to ~1e-9) and
 //! do not settle on code0/code1 kinks (ENGINE_REQUESTS.md item 4), so statistics agree to the
 //! fits' tolerance, not bit for bit; p-values agree within their Monte-Carlo error.
 
@@ -20,6 +21,7 @@ use crate::batch::{BatchEvaluator, CpuBatch};
 use crate::fit::{fit_batch, fit_batch_refined, BatchFitOptions, FitTask};
 use crate::model::BatchModel;
 use crate::planner::{Backend, BackendChoice, FallbackEvaluator, Plan, Planner};
+use crate::scales::{curvature_scales, minimizer_with_scales};
 use crate::shader::Precision;
 
 /// Where the toy fits ran, for the report and the app's status line.
@@ -75,15 +77,18 @@ impl ToyFitter for BatchedToys<'_, '_> {
         let tasks: Vec<FitTask> = (0..datasets.len() as u32)
             .flat_map(|d| [FitTask { dataset: d, ..Default::default() }, FitTask { dataset: d, fix_values: vec![(poi, mu)], ..Default::default() }])
             .collect();
+        // Every fit starts at the inits on data like the first toy's: one set of scales for all.
+        let precision = self.evaluator.precision();
         let options = BatchFitOptions {
             init: Some(setup.init.clone()),
             bounds: Some(setup.bounds.clone()),
             fixed: Some(setup.fixed.clone()),
             max_iterations: setup.max_iterations,
+            minimizer: Some(minimizer_with_scales(precision, datasets.first().and_then(|d| curvature_scales(model, &setup.init, d)))),
             max_active: MAX_ACTIVE_FITS,
             ..Default::default()
         };
-        let report = match self.evaluator.precision() {
+        let report = match precision {
             Precision::F64 => fit_batch(self.evaluator, self.model, &datasets, &tasks, &options)?,
             // f32 fits stop at the f32 noise floor; each is finished in f64 on the CPU.
             Precision::F32 => fit_batch_refined(self.evaluator, &mut CpuBatch::new(self.model), self.model, &datasets, &tasks, &options)?,

@@ -22,7 +22,7 @@ pub mod toys;
 pub use asymptotics::{discovery, hypotest, AsymptoticCalculator, Discovery, Hypotest};
 pub use diagnostics::{Diagnostics, FitSummary, Tracker};
 pub use limits::{upper_limit, UpperLimit, UpperLimitOptions};
-pub use ranking::{rank_impacts, Impact, Ranking};
+pub use ranking::{impact_fit_count, rank_impacts, rank_impacts_with, CpuImpacts, Impact, ImpactFit, ImpactFitter, Ranking};
 pub use scan::{profile_scan, ProfileScan};
 pub use setup::Setup;
 pub use teststat::{test_statistic, TestStatistic, TestStatisticResult};

@@ -9,12 +9,14 @@
 //!   post-fit impacts only, and no pull or constraint.
 //! - Held values are clipped to the parameter bounds.
 //! - The ranking orders by the total impact, the mean of |post-fit up| and |post-fit down|.
-//! - Fits are warm-started from the best fit; they run in parallel (rayon).
+//! - Fits are warm-started from the best fit. `rank_impacts` runs them in parallel (rayon, one
+//!   engine fit each); `rank_impacts_with` takes any `ImpactFitter` (histune-gpu runs them as one
+//!   lockstep batch).
 
 use std::time::Instant;
 
 use histune_engine::paramset::Constraint;
-use histune_engine::{EngineError, ErrorCode, FitOptions, Fitter, Model, Result};
+use histune_engine::{Dataset, EngineError, ErrorCode, FitOptions, FitResult, Fitter, Model, Result};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -83,7 +85,43 @@ enum Variation {
     PreDown,
 }
 
+/// One refit of the ranking: parameter `index` held at `value` (within its bounds), everything
+/// else free, started from `start` (within the bounds, `start[index] == value`).
+#[derive(Debug, Clone)]
+pub struct ImpactFit {
+    pub index: usize,
+    pub value: f64,
+    pub start: Vec<f64>,
+}
+
+/// Runs the refits of a ranking (near the free fit's `bestfit`); results in the order of `fits`.
+pub trait ImpactFitter {
+    fn refit(&mut self, model: &Model, setup: &Setup, data: &Dataset, bestfit: &[f64], fits: &[ImpactFit]) -> Result<Vec<FitResult>>;
+}
+
+/// Each refit with the engine's `Fitter`, spread over all cores.
+pub struct CpuImpacts;
+
+impl ImpactFitter for CpuImpacts {
+    fn refit(&mut self, model: &Model, setup: &Setup, data: &Dataset, _bestfit: &[f64], fits: &[ImpactFit]) -> Result<Vec<FitResult>> {
+        fits.par_iter()
+            .map_init(|| Fitter::new(model), |fitter, f| fitter.fit(data, &setup.conditional_fit(f.index, f.value, Some(&f.start))))
+            .collect()
+    }
+}
+
+/// The refits a ranking makes: 2 per ranked parameter, 4 for those with a pre-fit width.
+pub fn impact_fit_count(model: &Model, setup: &Setup) -> usize {
+    let poi = model.poi_index();
+    priors(model).iter().enumerate().filter(|&(i, _)| i != poi && !setup.fixed[i]).map(|(_, p)| if p.width.is_some() { 4 } else { 2 }).sum()
+}
+
 pub fn rank_impacts(model: &Model, setup: &Setup, top_n: Option<usize>, data: Option<&[f64]>) -> Result<Ranking> {
+    rank_impacts_with(&mut CpuImpacts, model, setup, top_n, data)
+}
+
+/// The ranking with the refits on `refitter`; the free fit and its covariance run on the CPU.
+pub fn rank_impacts_with(refitter: &mut dyn ImpactFitter, model: &Model, setup: &Setup, top_n: Option<usize>, data: Option<&[f64]>) -> Result<Ranking> {
     let started = Instant::now();
     let poi = setup.free_poi(model)?;
     let data = match data {
@@ -134,20 +172,26 @@ pub fn rank_impacts(model: &Model, setup: &Setup, top_n: Option<usize>, data: Op
                 }
             }
         }
+        for (x, &(lo, hi)) in start.iter_mut().zip(&setup.bounds) {
+            *x = x.clamp(lo, hi);
+        }
+        start[i] = value;
         start
     };
-    let shifts: Vec<(f64, Tracker)> = tasks
-        .par_iter()
-        .map_init(
-            || Fitter::new(model),
-            |fitter, &(i, _, value)| {
-                let mut t = Tracker::default();
-                let r = fitter.fit(&data, &setup.conditional_fit(i, value, Some(&start_for(i, value))))?;
-                t.record(format_args!("fit with {} = {value}", names[i]), &r);
-                Ok((r.bestfit[poi] - mu_hat, t))
-            },
-        )
-        .collect::<Result<Vec<_>>>()?;
+    let fits: Vec<ImpactFit> = tasks.iter().map(|&(index, _, value)| ImpactFit { index, value, start: start_for(index, value) }).collect();
+    let refits = refitter.refit(model, setup, &data, &free.bestfit, &fits)?;
+    if refits.len() != fits.len() {
+        return Err(EngineError::new(ErrorCode::Internal, format!("{} refits asked, {} returned", fits.len(), refits.len())));
+    }
+    let shifts: Vec<(f64, Tracker)> = fits
+        .iter()
+        .zip(&refits)
+        .map(|(f, r)| {
+            let mut t = Tracker::default();
+            t.record(format_args!("fit with {} = {}", names[f.index], f.value), r);
+            (r.bestfit[poi] - mu_hat, t)
+        })
+        .collect();
 
     let mut impacts: Vec<Impact> = ranked
         .iter()

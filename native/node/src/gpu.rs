@@ -20,18 +20,18 @@ use crate::infer::{prepare, test_stat, to_json, InferenceOptions, JsonObject, Mo
 
 /// The planner every call shares: the device is opened once per process and the measured
 /// crossovers are kept. Locked only to plan, never while a batch runs.
-fn planner() -> MutexGuard<'static, Planner> {
+pub(crate) fn planner() -> MutexGuard<'static, Planner> {
     static PLANNER: OnceLock<Mutex<Planner>> = OnceLock::new();
     PLANNER.get_or_init(|| Mutex::new(Planner::new(BackendChoice::Auto, &DeviceRequest::new()))).lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The last toy run's or self-check's throughput, for the app's status line.
-fn last_run() -> MutexGuard<'static, Option<Value>> {
+/// The last toy run's, ranking's or self-check's throughput, for the app's status line.
+pub(crate) fn last_run() -> MutexGuard<'static, Option<Value>> {
     static LAST: Mutex<Option<Value>> = Mutex::new(None);
     LAST.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn choice(device: Option<&str>) -> Result<BackendChoice, EngineError> {
+pub(crate) fn choice(device: Option<&str>) -> Result<BackendChoice, EngineError> {
     match device.unwrap_or("auto") {
         "auto" => Ok(BackendChoice::Auto),
         "cpu" => Ok(BackendChoice::Cpu),
@@ -60,7 +60,7 @@ impl Task for GpuTask {
     }
 }
 
-fn task(job: impl FnOnce() -> Result<Value, EngineError> + Send + 'static) -> AsyncTask<GpuTask> {
+pub(crate) fn task(job: impl FnOnce() -> Result<Value, EngineError> + Send + 'static) -> AsyncTask<GpuTask> {
     AsyncTask::new(GpuTask { job: Some(Box::new(job)) })
 }
 
@@ -169,15 +169,7 @@ pub fn infer_toys_on(model: ModelSource<'_>, mu: f64, device: String, options: O
         let Some(text) = text else {
             return cpu_only("the GPU path needs workspace text; a compiled Model runs on the CPU".into());
         };
-        // The same model once more, with its flat layout for the GPU (prepare compiled the first).
-        let codes = p.options.interpcodes.clone().unwrap_or_default();
-        let code = |s: &Option<String>, default| s.as_deref().map(InterpCode::parse).transpose().map(|c| c.unwrap_or(default));
-        let model_options = ModelOptions {
-            measurement: p.options.measurement.clone(),
-            normsys_code: code(&codes.normsys, InterpCode::Code4)?,
-            histosys_code: code(&codes.histosys, InterpCode::Code4p)?,
-        };
-        let batch_model = BatchModel::from_text(&text, model_options)?;
+        let batch_model = batch_model(&text, &p.options)?;
         let (plan, evaluator, adapter) = {
             let mut planner = planner();
             planner.choice = requested;
@@ -192,11 +184,23 @@ pub fn infer_toys_on(model: ModelSource<'_>, mu: f64, device: String, options: O
     })
 }
 
+/// The same model once more, with its flat layout for the GPU (`prepare` compiled the first).
+pub(crate) fn batch_model(text: &str, options: &InferenceOptions) -> Result<BatchModel, EngineError> {
+    let codes = options.interpcodes.clone().unwrap_or_default();
+    let code = |s: &Option<String>, default| s.as_deref().map(InterpCode::parse).transpose().map(|c| c.unwrap_or(default));
+    let model_options = ModelOptions {
+        measurement: options.measurement.clone(),
+        normsys_code: code(&codes.normsys, InterpCode::Code4)?,
+        histosys_code: code(&codes.histosys, InterpCode::Code4p)?,
+    };
+    BatchModel::from_text(text, model_options)
+}
+
 fn record_toys(device: &Value) {
     *last_run() = Some(json!({ "what": "toys", "backend": device["backend"], "fitsPerSecond": device["fitsPerSecond"], "fits": device["toyFits"] }));
 }
 
-fn with_device(mut report: Value, device: Value) -> Value {
+pub(crate) fn with_device(mut report: Value, device: Value) -> Value {
     if let Value::Object(map) = &mut report {
         map.insert("device".into(), device);
     }

@@ -3,6 +3,8 @@
 //! caught and reported as E_INTERNAL so they never take the host process down.
 
 mod gpu;
+mod gpu_candidates;
+mod gpu_ranking;
 mod infer;
 mod model;
 mod ntuple;

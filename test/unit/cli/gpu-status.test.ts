@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { Model } from '../../../main/engine'
 import * as gpu from '../../../main/engine/gpu'
 import { createBackend } from '../../../main/services/backend'
 import { openConfSettings } from '../../../main/settings/conf'
@@ -41,5 +42,30 @@ describe('the GPU status the app shows', () => {
 
   it('refuses an unknown device with E_BAD_REQUEST', async () => {
     await expect(gpu.toysOn(tutorial, 0, 'tpu' as gpu.GpuDevice, { nToys: 5 })).rejects.toMatchObject({ code: 'E_BAD_REQUEST', message: expect.stringContaining('tpu') })
+  })
+})
+
+describe('the ranking on a chosen device', () => {
+  it('runs the refits where asked and shows them in the status', async () => {
+    const api = createBackend({ host: 'serve', settings: openConfSettings({ cwd: dir }), emit: () => undefined })
+    const cpu = await gpu.rankingOn(tutorial, 'cpu')
+    expect(cpu.device).toMatchObject({ requested: 'cpu', backend: 'cpu', reason: 'CPU forced', rounds: 0 })
+    expect(cpu.device.fits).toBe(4 * cpu.nRanked)
+    expect((await api.gpuStatus()).lastRun).toMatchObject({ what: 'ranking', backend: 'cpu', fits: cpu.device.fits })
+    const gpuRun = await gpu.rankingOn(tutorial, 'gpu', { topN: 1 })
+    expect(gpuRun.impacts).toHaveLength(1)
+    expect(gpuRun.impacts[0]!.name).toBe(cpu.impacts[0]!.name)
+    expect(Math.abs(gpuRun.impacts[0]!.postfitUp - cpu.impacts[0]!.postfitUp)).toBeLessThan(1e-6 * cpu.muHatUncertainty)
+    if ((await gpu.adapters()).length > 0) expect(gpuRun.device.backend).toMatch(/^gpu-f(64|32)$/)
+    else expect(gpuRun.device.backend).toBe('cpu')
+    // A compiled Model has no workspace text to lay out for the GPU: CPU, with the reason.
+    const compiled = await gpu.rankingOn(Model.compile(tutorial), 'gpu')
+    expect(compiled.device.backend).toBe('cpu')
+    expect(compiled.device.reason).toMatch(/workspace text/)
+    expect(compiled.impacts.map((i) => i.postfitUp)).toEqual(cpu.impacts.map((i) => i.postfitUp))
+  })
+
+  it('refuses an unknown device with E_BAD_REQUEST', async () => {
+    await expect(gpu.rankingOn(tutorial, 'tpu' as gpu.GpuDevice)).rejects.toMatchObject({ code: 'E_BAD_REQUEST', message: expect.stringContaining('tpu') })
   })
 })

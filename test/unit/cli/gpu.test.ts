@@ -110,3 +110,53 @@ describe('histune toys --device', () => {
     expect(auto.p0).toBe(r.p0)
   })
 })
+
+describe('histune rank --device', () => {
+  interface Ranked {
+    mu_hat_uncertainty: number
+    impacts: { name: string; postfitUp: number; postfitDown: number; prefitUp: number | null; prefitDown: number | null; total: number }[]
+    device: { requested: string; backend: string; reason: string; notes: string[]; fits: number; fits_per_second: number }
+  }
+  const rank = (device: string, env: Record<string, string> = {}) => {
+    const r = histune(['rank', tutorial, '--device', device, '--json'], env)
+    expect(r.status, r.stderr).toBe(0)
+    return JSON.parse(r.stdout) as Ranked
+  }
+  const shifts = (r: Ranked) => r.impacts.flatMap((i) => [i.postfitUp, i.postfitDown, i.prefitUp ?? 0, i.prefitDown ?? 0])
+
+  it.runIf(hasAdapter)('gives the CPU impacts and order with the refits batched on the GPU', () => {
+    const cpu = rank('cpu')
+    expect(cpu.device.backend).toBe('cpu')
+    expect(cpu.device.reason).toBe('CPU forced')
+    const gpu = rank('gpu')
+    expect(gpu.device.backend).toMatch(/^gpu-f(64|32)$/)
+    expect(gpu.device.notes).toEqual([])
+    expect(gpu.device.fits).toBe(cpu.device.fits)
+    expect(gpu.device.fits).toBeGreaterThanOrEqual(2 * cpu.impacts.length)
+    expect(gpu.impacts.map((i) => i.name)).toEqual(cpu.impacts.map((i) => i.name))
+    const [a, b] = [shifts(cpu), shifts(gpu)]
+    a.forEach((x, k) => expect(Math.abs(x - b[k]!)).toBeLessThan(1e-6 * cpu.mu_hat_uncertainty))
+    // auto: the planner's measured choice, with its reason.
+    const auto = rank('auto')
+    expect(auto.device.reason).toMatch(/crossover|faster/)
+    expect(auto.impacts.map((i) => i.name)).toEqual(cpu.impacts.map((i) => i.name))
+  })
+
+  it('runs the refits on the CPU with a note when the GPU is forced but there is none', () => {
+    const r = rank('gpu', NO_ICD)
+    expect(r.device.backend).toBe('cpu')
+    expect(r.device.reason).toMatch(/no GPU adapter/)
+    expect(r.device.fits).toBeGreaterThan(0)
+    const cpu = rank('cpu', NO_ICD)
+    expect(shifts(r)).toEqual(shifts(cpu))
+    const human = histune(['rank', tutorial, '--device', 'gpu'], NO_ICD)
+    expect(human.status).toBe(0)
+    expect(human.stdout).toMatch(/refits on cpu: \d+ fits\/s; .*no GPU adapter/)
+  })
+
+  it('refuses an unknown --device with exit code 2', () => {
+    const r = histune(['rank', tutorial, '--device', 'tpu'])
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain('tpu')
+  })
+})

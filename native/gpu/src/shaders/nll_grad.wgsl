@@ -17,6 +17,11 @@
 @group(0) @binding(5) var<storage, read_write> scratch: array<real>;
 @group(0) @binding(6) var<storage, read_write> result: array<real>;
 
+// Start of this item's value table: 0 for one model; for candidate binnings of one structure
+// (VALUE_STRIDE > 0) each dataset index is also a model, whose value table starts at
+// dataset · VALUE_STRIDE.
+var<private> value0: u32;
+
 // Bit 0: some ν_b = 0 with n_b > 0 (−logpdf = +∞); bit 1: some ν_b < 0 with n_b > 0 (NaN).
 var<workgroup> domain_flags: atomic<u32>;
 
@@ -43,7 +48,7 @@ fn ln_ratio(a: real, b: real) -> real {
 // Normsys factor κ(α) of scalar entry e (code1 or code4); constants at 10·e:
 // up, down, ln up, ln down, c0..c5.
 fn normsys(e: u32, alpha: real) -> ValueSlope {
-    let c = OFF_SCALAR_VALUES + 10u * e;
+    let c = value0 + OFF_SCALAR_VALUES + 10u * e;
     let ln_up = model_value[c + 2u];
     let ln_down = model_value[c + 3u];
     if (NORMSYS_CODE == 4u && abs(alpha) < 1.0) {
@@ -74,7 +79,7 @@ fn normsys(e: u32, alpha: real) -> ValueSlope {
 // Histosys change Δ(α) of histosys entry e (code0, code2 or code4p); constants at 4·e:
 // code0 and code4p: up, down (, s, a); code2: a, b.
 fn histosys(e: u32, alpha: real) -> ValueSlope {
-    let c = OFF_HISTOSYS_VALUES + 4u * e;
+    let c = value0 + OFF_HISTOSYS_VALUES + 4u * e;
     let p0 = model_value[c];
     let p1 = model_value[c + 1u];
     if (HISTOSYS_CODE == 0u) {
@@ -113,6 +118,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     let p0 = item * N_PARS;
     let sc = item * SCRATCH_STRIDE;
     let n0 = item_dataset[item] * N_MAIN;
+    value0 = item_dataset[item] * VALUE_STRIDE;
     let out0 = item * RESULT_STRIDE;
     if (t == 0u) {
         atomicStore(&domain_flags, 0u);
@@ -138,7 +144,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     }
     // 1b. Per sample-bin base yield and per-bin factor product.
     for (var sb: u32 = t; sb < N_SAMPLE_BINS; sb = sb + WORKGROUP_SIZE) {
-        var base = model_value[OFF_NOMINAL + sb];
+        var base = model_value[value0 + OFF_NOMINAL + sb];
         let h_first = model_index[OFF_SB_HISTOSYS_START + sb];
         let h_last = model_index[OFF_SB_HISTOSYS_START + sb + 1u];
         for (var e: u32 = h_first; e < h_last; e = e + 1u) {
