@@ -491,6 +491,24 @@ export interface GpuStatus {
 
 export type GpuDevice = 'auto' | 'cpu' | 'gpu'
 
+/** Expected cost of a batch of fits on each back end (seconds), from a measured CPU fit and a
+ *  lockstep pilot's rounds × the measured GPU round cost (native/gpu/README.md, planner). */
+export interface FitEstimate {
+  fits: number
+  batch: number
+  cpuFitS: number
+  cpuThreads: number
+  gpuRoundS: number
+  refineRoundS: number
+  breakEvenRounds: number
+  /** null when the pilot ran past break-even. */
+  pilotRounds: { gpu: number; refine: number } | null
+  cpuTotalS: number
+  gpuTotalS: number | null
+  gpu: boolean
+  reason: string
+}
+
 /** Where `inferToysOn` ran the toy fits, and why. */
 export interface ToyDevice {
   requested: GpuDevice
@@ -503,6 +521,8 @@ export interface ToyDevice {
   fitSeconds: number
   fitsPerSecond: number
   rounds: number
+  /** 'auto' where the evaluations favour the GPU: the expected cost per fit that made the choice. */
+  estimate: FitEstimate | null
 }
 
 export declare function gpuAdapters(): Promise<GpuAdapter[]>
@@ -528,6 +548,8 @@ export interface RankingDevice {
   fitSeconds: number
   fitsPerSecond: number
   rounds: number
+  /** 'auto' where the evaluations favour the GPU: the expected cost per fit that made the choice. */
+  estimate: FitEstimate | null
 }
 
 export declare function inferRankingOn(

@@ -1,5 +1,7 @@
 //! CPU or GPU for a batch, from a measured crossover; the user may force either. A missing or
 //! failing GPU never stops the work: the batch runs on the CPU and the reason is kept as a note.
+//! Batches of fits (toys, rankings) are then decided per fit (`FitCosts`): the lockstep minimiser
+//! may need many more evaluations per fit than the engine's Newton fits (README.md, planner).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -8,8 +10,12 @@ use serde::Serialize;
 
 use histune_engine::Dataset;
 
+use histune_engine::FitResult;
+use histune_optim::{Options, Scaling};
+
 use crate::batch::{BatchEvaluator, CpuBatch, GpuBatch};
 use crate::device::{DeviceRequest, GpuDevice, GpuError};
+use crate::fit::{fit_batch, BatchFitOptions, FitTask};
 use crate::model::BatchModel;
 use crate::shader::Precision;
 
@@ -78,6 +84,170 @@ impl Crossover {
             Some((((gpu.fixed_s - cpu.fixed_s) / (cpu.per_item_s - gpu.per_item_s)).ceil().max(1.0)) as usize)
         };
         Crossover { sample_bins, n_pars, precision, cpu, gpu, batch }
+    }
+}
+
+/// What a batch of fits costs on each back end. The CPU engine fits with a Newton method (a few
+/// iterations); the lockstep minimiser is first-order (L-BFGS-B) and may need hundreds of rounds
+/// where nuisance parameters are strongly correlated, so cheaper evaluations alone do not make the
+/// GPU faster per fit. Costs in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FitCosts {
+    pub fits: usize,
+    /// Fits stepped together (the GPU batch size).
+    pub batch: usize,
+    /// One engine fit on one core, measured on this model and data.
+    pub cpu_fit_s: f64,
+    /// Cores the CPU path spreads its fits over.
+    pub cpu_threads: usize,
+    /// One lockstep round of `batch` points on the GPU (the measured cost line at `batch`).
+    pub gpu_round_s: f64,
+    /// One round of the CPU f64 refinement that finishes f32 fits (0 for f64).
+    pub refine_round_s: f64,
+}
+
+/// Rounds of the lockstep pilot: its coarse (GPU) rounds and the f64 rounds that finish f32 fits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PilotRounds {
+    pub gpu: usize,
+    pub refine: usize,
+}
+
+/// The expected cost of a batch of fits on both back ends and the choice, for reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FitEstimate {
+    #[serde(flatten)]
+    pub costs: FitCosts,
+    /// Rounds per lockstep pass beyond which the GPU cannot win (the pilot stops there).
+    pub break_even_rounds: usize,
+    /// The pilot's rounds; `None` when it ran past `break_even_rounds`.
+    pub pilot_rounds: Option<PilotRounds>,
+    pub cpu_total_s: f64,
+    /// `None` when the pilot ran past break-even (then at least cpu_total_s).
+    pub gpu_total_s: Option<f64>,
+    pub gpu: bool,
+    pub reason: String,
+}
+
+impl FitCosts {
+    /// Lockstep passes: the batch is a queue of `batch` slots, each fit takes about a pass of rounds.
+    fn passes(&self) -> f64 {
+        self.fits.div_ceil(self.batch.max(1)).max(1) as f64
+    }
+
+    pub fn cpu_total_s(&self) -> f64 {
+        self.fits as f64 * self.cpu_fit_s / self.cpu_threads.max(1) as f64
+    }
+
+    pub fn gpu_total_s(&self, rounds: PilotRounds) -> f64 {
+        self.passes() * (rounds.gpu as f64 * self.gpu_round_s + rounds.refine as f64 * self.refine_round_s)
+    }
+
+    /// Rounds per pass at which the GPU costs as much as the CPU path (cap of the pilot).
+    pub fn break_even_rounds(&self) -> usize {
+        let per_round = self.passes() * self.gpu_round_s.max(self.refine_round_s).max(1e-12);
+        (self.cpu_total_s() / per_round).floor().min(1e7) as usize
+    }
+
+    /// CPU or GPU from the expected cost per fit: the CPU's measured fit time against the pilot's
+    /// rounds per fit times the measured round cost at this batch size.
+    pub fn decide(self, pilot: Option<PilotRounds>) -> FitEstimate {
+        let cpu_total_s = self.cpu_total_s();
+        let break_even_rounds = self.break_even_rounds();
+        let gpu_total_s = pilot.map(|r| self.gpu_total_s(r));
+        let gpu = gpu_total_s.is_some_and(|g| g < cpu_total_s);
+        let per_fit = |total: f64| total / self.fits.max(1) as f64 * 1e3;
+        let reason = match (pilot, gpu_total_s) {
+            (Some(r), Some(g)) => format!(
+                "expected {:.3} ms per fit on the GPU ({} lockstep rounds × {:.3} ms at batch {}{}) vs {:.3} ms on the CPU ({:.3} ms per engine fit, {} threads): {} chosen",
+                per_fit(g),
+                r.gpu,
+                self.gpu_round_s * 1e3,
+                self.batch,
+                if r.refine > 0 { format!(" + {} f64 refinement rounds on the CPU × {:.3} ms", r.refine, self.refine_round_s * 1e3) } else { String::new() },
+                per_fit(cpu_total_s),
+                self.cpu_fit_s * 1e3,
+                self.cpu_threads,
+                if gpu { "GPU" } else { "CPU" }
+            ),
+            _ if break_even_rounds == 0 => format!(
+                "one GPU round ({:.3} ms at batch {}) costs more than the CPU's {:.3} ms per fit times the fits: CPU chosen",
+                self.gpu_round_s * 1e3,
+                self.batch,
+                per_fit(cpu_total_s)
+            ),
+            _ => format!(
+                "the lockstep pilot fit needed more than {break_even_rounds} rounds (break-even at {:.3} ms per GPU round, batch {}) vs {:.3} ms per fit on the CPU: CPU chosen",
+                self.gpu_round_s * 1e3,
+                self.batch,
+                per_fit(cpu_total_s)
+            ),
+        };
+        FitEstimate { costs: self, break_even_rounds, pilot_rounds: pilot, cpu_total_s, gpu_total_s, gpu, reason }
+    }
+}
+
+/// A CPU evaluator that refuses to evaluate past a number of rounds (caps the pilot's cost).
+struct Capped<'m> {
+    inner: CpuBatch<'m>,
+    left: usize,
+}
+
+impl BatchEvaluator for Capped<'_> {
+    fn set_datasets(&mut self, datasets: &[Dataset]) -> Result<(), GpuError> {
+        self.inner.set_datasets(datasets)
+    }
+    fn nll_and_grad(&mut self, pars: &[f64], dataset_of: &[u32], nll: &mut [f64], grad: &mut [f64]) -> Result<(), GpuError> {
+        if self.left == 0 {
+            return Err(GpuError::Execution("pilot round cap reached".into()));
+        }
+        self.left -= 1;
+        self.inner.nll_and_grad(pars, dataset_of, nll, grad)
+    }
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn precision(&self) -> Precision {
+        self.inner.precision()
+    }
+}
+
+/// The lockstep minimiser's rounds for `tasks` (a few fits representative of the batch) with the
+/// options the batch will use, run on the CPU evaluator (f64): the rounds one pass of the batch
+/// takes, as the fits' paths do not depend on who evaluates them (up to f32 noise). For f32 the
+/// coarse fits use `options.minimizer` and are then finished with the engine's default options and
+/// the coarse fits' scales, as `fit_batch_refined` does. `None` past `cap` rounds in all.
+pub fn pilot_rounds(model: &BatchModel, datasets: &[Dataset], tasks: &[FitTask], options: &BatchFitOptions, precision: Precision, cap: usize) -> Option<PilotRounds> {
+    let mut capped = Capped { inner: CpuBatch::new(model), left: cap };
+    let coarse = fit_batch(&mut capped, model, datasets, tasks, options).ok()?;
+    if precision == Precision::F64 {
+        return Some(PilotRounds { gpu: coarse.rounds, refine: 0 });
+    }
+    let mut refine_minimizer = Options::default();
+    if let Some(Scaling::Manual(s)) = options.minimizer.as_ref().map(|m| &m.scaling) {
+        refine_minimizer.scaling = Scaling::Manual(s.clone());
+    }
+    let refine_options = BatchFitOptions { minimizer: Some(refine_minimizer), ..options.clone() };
+    let refine_tasks: Vec<FitTask> = tasks.iter().zip(&coarse.results).map(|(t, r): (&FitTask, &FitResult)| FitTask { init: Some(r.bestfit.clone()), ..t.clone() }).collect();
+    let refine = fit_batch(&mut capped, model, datasets, &refine_tasks, &refine_options).ok()?;
+    Some(PilotRounds { gpu: coarse.rounds, refine: refine.rounds })
+}
+
+impl Crossover {
+    /// The costs of `fits` fits, `batch` at a time, with one engine fit measured at `cpu_fit_s`:
+    /// GPU rounds from the measured GPU line at `batch`, f32 refinement rounds from the CPU line.
+    pub fn fit_costs(&self, fits: usize, batch: usize, cpu_fit_s: f64) -> FitCosts {
+        FitCosts {
+            fits,
+            batch,
+            cpu_fit_s,
+            cpu_threads: rayon::current_num_threads(),
+            gpu_round_s: self.gpu.at(batch),
+            refine_round_s: if self.precision == Precision::F32 { self.cpu.at(batch) } else { 0.0 },
+        }
     }
 }
 
@@ -215,7 +385,11 @@ impl Planner {
             }
             (Backend::Cpu, _) => None,
         };
-        FallbackEvaluator { gpu, cpu: CpuBatch::new(model), datasets: Vec::new(), notes }
+        let costs = match plan.backend {
+            Backend::Gpu(precision) => self.crossovers.iter().find(|c| c.sample_bins == model.n_sample_bins() && c.n_pars == model.n_pars() && c.precision == precision).cloned(),
+            Backend::Cpu => None,
+        };
+        FallbackEvaluator { gpu, cpu: CpuBatch::new(model), datasets: Vec::new(), notes, costs }
     }
 }
 
@@ -226,6 +400,9 @@ pub struct FallbackEvaluator<'m> {
     datasets: Vec<Dataset>,
     /// What went wrong on the way (empty when the plan ran as made).
     pub notes: Vec<String>,
+    /// The planner's measured evaluation costs for this model and precision, where it measured
+    /// them (`auto`): the toys and the ranking turn them into costs per fit.
+    pub costs: Option<Crossover>,
 }
 
 impl FallbackEvaluator<'_> {

@@ -14,13 +14,13 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use histune_engine::{Dataset, EngineError, Model, Result};
+use histune_engine::{Dataset, EngineError, Fitter, Model, Result};
 use histune_infer::{toys_with, CpuToys, Setup, TestStatistic, ToyFitter, ToyGenerator, ToyOptions, ToyResult, Tracker};
 
 use crate::batch::{BatchEvaluator, CpuBatch};
 use crate::fit::{fit_batch, fit_batch_refined, BatchFitOptions, FitTask};
 use crate::model::BatchModel;
-use crate::planner::{Backend, BackendChoice, FallbackEvaluator, Plan, Planner};
+use crate::planner::{pilot_rounds, Backend, BackendChoice, Crossover, FallbackEvaluator, FitCosts, FitEstimate, Plan, Planner};
 use crate::scales::{curvature_scales, minimizer_with_scales};
 use crate::shader::Precision;
 
@@ -40,6 +40,9 @@ pub struct ToyDevice {
     pub fits_per_second: f64,
     /// Batched evaluations (GPU dispatches) of the toy fits; 0 on the CPU path.
     pub rounds: usize,
+    /// `auto` where the evaluations favour the GPU: the expected cost of the toy fits per back end
+    /// (measured CPU fit, lockstep pilot rounds × measured round cost) that made the choice.
+    pub estimate: Option<FitEstimate>,
 }
 
 /// Fits pending per lockstep batch at most (each is a small thread, see `BatchFitOptions`).
@@ -73,21 +76,9 @@ impl ToyFitter for BatchedToys<'_, '_> {
         let started = Instant::now();
         let datasets: Vec<Dataset> = (0..2 * n_toys).into_par_iter().map(|k| toy(k / n_toys, k % n_toys)).collect::<Result<_>>()?;
         let poi = model.poi_index();
-        // Per dataset: the free fit, then the fit with the POI held at μ (both from the inits).
-        let tasks: Vec<FitTask> = (0..datasets.len() as u32)
-            .flat_map(|d| [FitTask { dataset: d, ..Default::default() }, FitTask { dataset: d, fix_values: vec![(poi, mu)], ..Default::default() }])
-            .collect();
-        // Every fit starts at the inits on data like the first toy's: one set of scales for all.
+        let tasks = toy_tasks(datasets.len(), poi, mu);
         let precision = self.evaluator.precision();
-        let options = BatchFitOptions {
-            init: Some(setup.init.clone()),
-            bounds: Some(setup.bounds.clone()),
-            fixed: Some(setup.fixed.clone()),
-            max_iterations: setup.max_iterations,
-            minimizer: Some(minimizer_with_scales(precision, datasets.first().and_then(|d| curvature_scales(model, &setup.init, d)))),
-            max_active: MAX_ACTIVE_FITS,
-            ..Default::default()
-        };
+        let options = toy_fit_options(precision, model, setup, datasets.first());
         let report = match precision {
             Precision::F64 => fit_batch(self.evaluator, self.model, &datasets, &tasks, &options)?,
             // f32 fits stop at the f32 noise floor; each is finished in f64 on the CPU.
@@ -112,6 +103,59 @@ impl ToyFitter for BatchedToys<'_, '_> {
         let mut signal = values;
         signal.truncate(n_toys);
         Ok(([signal, background], tracker))
+    }
+}
+
+/// Per dataset: the free fit, then the fit with the POI held at μ (both from the inits).
+fn toy_tasks(n_datasets: usize, poi: usize, mu: f64) -> Vec<FitTask> {
+    (0..n_datasets as u32).flat_map(|d| [FitTask { dataset: d, ..Default::default() }, FitTask { dataset: d, fix_values: vec![(poi, mu)], ..Default::default() }]).collect()
+}
+
+/// Every fit starts at the inits on data like the first toy's: one set of scales for all.
+fn toy_fit_options(precision: Precision, model: &Model, setup: &Setup, first: Option<&Dataset>) -> BatchFitOptions {
+    BatchFitOptions {
+        init: Some(setup.init.clone()),
+        bounds: Some(setup.bounds.clone()),
+        fixed: Some(setup.fixed.clone()),
+        max_iterations: setup.max_iterations,
+        minimizer: Some(minimizer_with_scales(precision, first.and_then(|d| curvature_scales(model, &setup.init, d)))),
+        max_active: MAX_ACTIVE_FITS,
+        ..Default::default()
+    }
+}
+
+/// The expected cost of a toy run's fits on each back end, from `costs` (measured) and a lockstep
+/// pilot of the free and conditional fit of `first` (a toy) on the CPU evaluator, capped at
+/// break-even, with the options the batch would use.
+pub fn toy_fit_estimate(model: &BatchModel, setup: &Setup, mu: f64, first: &Dataset, precision: Precision, costs: FitCosts) -> FitEstimate {
+    let options = toy_fit_options(precision, &model.model, setup, Some(first));
+    let tasks = toy_tasks(1, model.model.poi_index(), mu);
+    costs.decide(pilot_rounds(model, std::slice::from_ref(first), &tasks, &options, precision, costs.break_even_rounds()))
+}
+
+/// `auto` after an evaluation crossover that favours the GPU: the first toy's free fit runs once on
+/// the CPU engine (timed; one extra fit), its free and conditional fits once as a lockstep pilot on
+/// the CPU evaluator, and all toy fits go where they are expected to cost less (`FitCosts::decide`).
+struct AutoToys<'e, 'm> {
+    batched: BatchedToys<'e, 'm>,
+    cpu: TimedCpuToys,
+    costs: Crossover,
+    estimate: Option<FitEstimate>,
+}
+
+impl ToyFitter for AutoToys<'_, '_> {
+    fn fit_toys(&mut self, model: &Model, setup: &Setup, kind: TestStatistic, mu: f64, n_toys: usize, toy: &ToyGenerator<'_>) -> Result<([Vec<f64>; 2], Tracker)> {
+        if self.estimate.is_none() && n_toys > 0 {
+            let first = toy(0, 0)?;
+            let started = Instant::now();
+            Fitter::new(model).fit(&first, &setup.free_fit())?;
+            let costs = self.costs.fit_costs(4 * n_toys, toy_batch_size(n_toys), started.elapsed().as_secs_f64());
+            self.estimate = Some(toy_fit_estimate(self.batched.model, setup, mu, &first, self.batched.evaluator.precision(), costs));
+        }
+        match &self.estimate {
+            Some(e) if e.gpu => self.batched.fit_toys(model, setup, kind, mu, n_toys, toy),
+            _ => self.cpu.fit_toys(model, setup, kind, mu, n_toys, toy),
+        }
     }
 }
 
@@ -146,6 +190,7 @@ pub fn toys_cpu(requested: BackendChoice, reason: String, model: &Model, setup: 
         fit_seconds: timed.seconds,
         fits_per_second: timed.fits as f64 / timed.seconds.max(1e-9),
         rounds: 0,
+        estimate: None,
     };
     Ok((result, device))
 }
@@ -167,6 +212,9 @@ pub fn toys_planned(
     if plan.backend == Backend::Cpu {
         return toys_cpu(requested, plan.reason.clone(), &model.model, setup, mu, options, data);
     }
+    if let (BackendChoice::Auto, Some(costs)) = (requested, evaluator.costs.clone()) {
+        return toys_auto(plan, evaluator, costs, adapter, model, setup, mu, options, data);
+    }
     let mut batched = BatchedToys::new(model, &mut evaluator);
     let result = toys_with(&mut batched, &model.model, setup, mu, options, data)?;
     let (fits, seconds, rounds) = (batched.fits, batched.fit_seconds, batched.rounds);
@@ -181,6 +229,44 @@ pub fn toys_planned(
         fit_seconds: seconds,
         fits_per_second: fits as f64 / seconds.max(1e-9),
         rounds,
+        estimate: None,
+    };
+    Ok((result, device))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn toys_auto(
+    plan: &Plan,
+    mut evaluator: FallbackEvaluator<'_>,
+    costs: Crossover,
+    adapter: Option<String>,
+    model: &BatchModel,
+    setup: &Setup,
+    mu: f64,
+    options: &ToyOptions,
+    data: Option<&[f64]>,
+) -> Result<(ToyResult, ToyDevice)> {
+    let mut auto = AutoToys { batched: BatchedToys::new(model, &mut evaluator), cpu: TimedCpuToys { seconds: 0.0, fits: 0 }, costs, estimate: None };
+    let result = toys_with(&mut auto, &model.model, setup, mu, options, data)?;
+    let AutoToys { batched, cpu, estimate, .. } = auto;
+    let (fits, seconds, rounds) = (batched.fits + cpu.fits, batched.fit_seconds + cpu.seconds, batched.rounds);
+    let on_gpu = estimate.as_ref().is_some_and(|e| e.gpu);
+    let backend = if on_gpu { evaluator.name().to_string() } else { "cpu".to_string() };
+    let reason = match &estimate {
+        Some(e) => format!("{}; per fit: {}", plan.reason, e.reason),
+        None => format!("{}; no toys to compare per fit: CPU", plan.reason),
+    };
+    let device = ToyDevice {
+        requested: BackendChoice::Auto,
+        adapter: if backend == "cpu" { None } else { adapter },
+        backend,
+        reason,
+        notes: evaluator.notes.clone(),
+        toy_fits: fits,
+        fit_seconds: seconds,
+        fits_per_second: fits as f64 / seconds.max(1e-9),
+        rounds,
+        estimate,
     };
     Ok((result, device))
 }
