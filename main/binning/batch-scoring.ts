@@ -3,8 +3,8 @@
  * TPE's constant liar spreading them out). Each trial's q0 request waits briefly for the others in
  * flight; requests whose workspaces share a structure (same channels, same bins per channel) are
  * scored in one native call, which fits candidates of one structure in lockstep on the device the
- * planner picks (the GPU from its measured crossover for the model size and batch, else the CPU;
- * `device: cpu|gpu` forces either). A lone request takes the per-trial path of `discoveryFit`, and
+ * planner picks (the GPU from its measured crossover for the model size and batch and then the
+ * expected cost per fit, else the CPU; `device: cpu|gpu` forces either). A lone request takes the per-trial path of `discoveryFit`, and
  * so does, under `auto`, a workspace small enough for the calling thread (TINY_WORKSPACE_CHARS).
  *
  * Results mean what the per-trial path's do: the same q0 (to the fits' tolerance on the GPU,
@@ -46,6 +46,9 @@ export interface BatchScoringReport {
   singleRequests: number
   /** Structure groups per back end ('cpu', 'gpu-f64', 'gpu-f32'). */
   groups: Record<string, number>
+  /** `auto`: groups whose evaluations favoured the GPU, decided again on the expected cost per fit
+   *  (native/gpu/README.md, planner), by outcome, with the latest reason. */
+  perFit: { gpu: number; cpu: number; lastReason: string | null }
   adapter: string | null
   /** Why there was no GPU, or what failed on the way; each once. */
   notes: string[]
@@ -87,7 +90,7 @@ export class DiscoveryBatcher {
   constructor(options: BatchScorerOptions) {
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${options.batchSize}`)
     this.options = { waitMs: 10, scoreBatch: nativeBatch, scoreOne: discoveryFit, ...options }
-    this.state = { device: options.device, batches: 0, batchedRequests: 0, singleRequests: 0, groups: {}, adapter: null, notes: [] }
+    this.state = { device: options.device, batches: 0, batchedRequests: 0, singleRequests: 0, groups: {}, perFit: { gpu: 0, cpu: 0, lastReason: null }, adapter: null, notes: [] }
   }
 
   /** q0 of the workspace `text` (whose structure `workspace` gives), batched with the requests in flight. */
@@ -105,7 +108,7 @@ export class DiscoveryBatcher {
   }
 
   report(): BatchScoringReport {
-    return { ...this.state, groups: { ...this.state.groups }, notes: [...this.state.notes] }
+    return { ...this.state, groups: { ...this.state.groups }, perFit: { ...this.state.perFit }, notes: [...this.state.notes] }
   }
 
   private note(text: string): void {
@@ -154,6 +157,10 @@ export class DiscoveryBatcher {
     if (out.device.note !== null && out.device.note !== undefined) this.note(out.device.note)
     for (const g of out.device.groups) {
       this.state.groups[g.backend] = (this.state.groups[g.backend] ?? 0) + 1
+      if (g.estimate !== null && g.estimate !== undefined) {
+        this.state.perFit[g.estimate.gpu ? 'gpu' : 'cpu']++
+        this.state.perFit.lastReason = g.estimate.reason
+      }
       for (const n of g.notes) this.note(n)
     }
     requests.forEach((r, i) => {

@@ -569,6 +569,9 @@ export interface CandidateGroupRun {
   fits: number
   fitSeconds: number
   rounds: number
+  /** 'auto' where the evaluations favour the GPU: the expected cost per fit that made the choice
+   *  (the first candidate's Z0 on the CPU engine is the measurement). */
+  estimate?: FitEstimate | null
 }
 
 /** What `inferDiscoveryBatch` resolves to: per text its q0 report or its error, and where the groups ran. */

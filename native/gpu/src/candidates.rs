@@ -10,6 +10,10 @@
 //! (Z0 = √q0, the binning objective). The CPU path is `test_statistic` itself per candidate on all
 //! cores, so a CPU plan gives exactly the per-trial results.
 //!
+//! Under `auto`, a group the evaluation crossover sends to the GPU is then decided per fit
+//! (`discovery_auto`, as toys and rankings are): the lockstep minimiser may need far more rounds
+//! per fit than the engine's Newton fits on a model with correlated nuisance parameters.
+//!
 //! A candidate that cannot be fitted (it does not compile, its POI is fixed, 0 lies outside the
 //! POI bounds) gets its own error and leaves the others alone. A GPU that cannot build the
 //! pipeline or fails during the batch hands the whole group to the CPU path, with a note.
@@ -28,7 +32,8 @@ use crate::batch::{BatchEvaluator, GpuBatch};
 use crate::device::{GpuDevice, GpuError};
 use crate::fit::{fit_batch_of_models, fit_batch_refined_of_models, BatchFitOptions, FitTask};
 use crate::model::BatchModel;
-use crate::planner::{Backend, BackendChoice, Plan, Planner};
+use crate::planner::{pilot_rounds, Backend, BackendChoice, Crossover, FitCosts, FitEstimate, Plan, Planner};
+use crate::scales::minimizer_with_scales;
 use crate::shader::{self, Precision, Tables};
 use crate::toys::MAX_ACTIVE_FITS;
 
@@ -130,6 +135,9 @@ pub struct GroupRun {
     pub fit_seconds: f64,
     /// Batched evaluations (GPU dispatches); 0 on the CPU path.
     pub rounds: usize,
+    /// `auto` where the evaluations favour the GPU: the expected cost of the group's fits per back
+    /// end (first candidate's engine Z0 timed, lockstep pilot rounds × measured round cost).
+    pub estimate: Option<FitEstimate>,
 }
 
 /// q0 at μ = 0 of one model, exactly as the per-trial path computes it.
@@ -167,18 +175,26 @@ fn result_of(model: &BatchModel, free: &FitResult, conditional: &FitResult, star
     }
 }
 
+/// Per candidate: the free fit, then the fit with the POI held at 0 (both from the inits).
+fn discovery_tasks(n_candidates: usize, poi: usize) -> Vec<FitTask> {
+    (0..n_candidates as u32).flat_map(|d| [FitTask { dataset: d, ..Default::default() }, FitTask { dataset: d, fix_values: vec![(poi, 0.0)], ..Default::default() }]).collect()
+}
+
+/// The options of a candidate batch (the minimiser `fit_batch` picks for `precision`, stated so
+/// that the pilot on the CPU evaluator uses the same).
+fn discovery_options(precision: Precision) -> BatchFitOptions {
+    BatchFitOptions { max_active: MAX_ACTIVE_FITS, minimizer: Some(minimizer_with_scales(precision, None)), ..Default::default() }
+}
+
 /// Free and conditional (μ = 0) fits of every model in one lockstep batch on `evaluator` (f32
 /// fits finished in f64 on the CPU). All models must pass `check_setup`.
 pub fn discovery_lockstep(evaluator: &mut dyn BatchEvaluator, models: &[&BatchModel]) -> Result<(Vec<TestStatisticResult>, usize)> {
     let started = Instant::now();
     let Some(first) = models.first() else { return Ok((Vec::new(), 0)) };
-    let poi = first.model.poi_index();
     let datasets: Vec<Dataset> = models.iter().map(|m| m.observed().clone()).collect();
-    let tasks: Vec<FitTask> = (0..models.len() as u32)
-        .flat_map(|d| [FitTask { dataset: d, ..Default::default() }, FitTask { dataset: d, fix_values: vec![(poi, 0.0)], ..Default::default() }])
-        .collect();
+    let tasks = discovery_tasks(models.len(), first.model.poi_index());
     let task_models: Vec<&BatchModel> = models.iter().flat_map(|&m| [m, m]).collect();
-    let options = BatchFitOptions { max_active: MAX_ACTIVE_FITS, ..Default::default() };
+    let options = discovery_options(evaluator.precision());
     let report = match evaluator.precision() {
         Precision::F64 => fit_batch_of_models(evaluator, &task_models, &datasets, &tasks, &options)?,
         Precision::F32 => fit_batch_refined_of_models(evaluator, &mut CpuCandidates::new(models), &task_models, &datasets, &tasks, &options)?,
@@ -187,14 +203,34 @@ pub fn discovery_lockstep(evaluator: &mut dyn BatchEvaluator, models: &[&BatchMo
     Ok((results, report.rounds))
 }
 
+/// The expected cost of Z0 fits of a group's candidates on each back end, from `costs` (measured)
+/// and a lockstep pilot of `first`'s free and conditional fit on the CPU evaluator, capped at
+/// break-even, with the options the batch uses.
+pub fn candidate_fit_estimate(first: &BatchModel, precision: Precision, costs: FitCosts) -> FitEstimate {
+    let tasks = discovery_tasks(1, first.model.poi_index());
+    costs.decide(pilot_rounds(first, std::slice::from_ref(first.observed()), &tasks, &discovery_options(precision), precision, costs.break_even_rounds()))
+}
+
 /// Z0 fits of one group of candidates of one structure on the back end `plan` chose. A GPU that
 /// fails hands the group to the CPU path (noted in the run); a candidate's own failure is its result.
 pub fn discovery_planned(plan: &Plan, device: Option<Arc<GpuDevice>>, models: &[&BatchModel]) -> (Vec<Result<TestStatisticResult>>, GroupRun) {
+    discover(plan, device, models, None)
+}
+
+/// `discovery_planned` under `auto`, with `costs` the planner's measured evaluation costs for this
+/// structure: when `plan` is the GPU, the first candidate's Z0 runs on the CPU engine (timed, and
+/// kept), a lockstep pilot of its two fits runs on the CPU evaluator, and the other candidates go
+/// where their fits are expected to cost less (`FitCosts::decide`, recorded in `GroupRun::estimate`).
+pub fn discovery_auto(plan: &Plan, device: Option<Arc<GpuDevice>>, models: &[&BatchModel], costs: &Crossover) -> (Vec<Result<TestStatisticResult>>, GroupRun) {
+    discover(plan, device, models, Some(costs))
+}
+
+fn discover(plan: &Plan, device: Option<Arc<GpuDevice>>, models: &[&BatchModel], per_fit: Option<&Crossover>) -> (Vec<Result<TestStatisticResult>>, GroupRun) {
     let started = Instant::now();
-    let mut run = GroupRun { candidates: models.len(), backend: "cpu".into(), reason: plan.reason.clone(), notes: Vec::new(), fits: 0, fit_seconds: 0.0, rounds: 0 };
+    let mut run = GroupRun { candidates: models.len(), backend: "cpu".into(), reason: plan.reason.clone(), notes: Vec::new(), fits: 0, fit_seconds: 0.0, rounds: 0, estimate: None };
     let checks: Vec<Result<()>> = models.iter().map(|m| check_setup(m)).collect();
     let fit: Vec<&BatchModel> = models.iter().zip(&checks).filter(|(_, c)| c.is_ok()).map(|(&m, _)| m).collect();
-    let gpu = match (plan.backend, device) {
+    let mut gpu = match (plan.backend, device) {
         (Backend::Gpu(precision), Some(device)) if !fit.is_empty() => Some((precision, device)),
         (Backend::Gpu(_), None) => {
             run.notes.push("no GPU device; running on the CPU".into());
@@ -202,10 +238,33 @@ pub fn discovery_planned(plan: &Plan, device: Option<Arc<GpuDevice>>, models: &[
         }
         _ => None,
     };
+    // `auto`: the first fitted candidate's CPU result, kept (index in `models`).
+    let mut measured: Option<(usize, Result<TestStatisticResult>)> = None;
+    if let (Some((precision, _)), Some(costs)) = (&gpu, per_fit) {
+        let precision = *precision;
+        let first = checks.iter().position(|c| c.is_ok()).expect("a fitted candidate");
+        let t = Instant::now();
+        measured = Some((first, discovery_cpu(models[first])));
+        let rest = fit.len() - 1;
+        if rest == 0 {
+            run.reason = format!("{}; one candidate to fit: CPU", plan.reason);
+            gpu = None;
+        } else {
+            // Two fits per Z0, on one core.
+            let costs = costs.fit_costs(2 * rest, candidate_batch_size(rest), t.elapsed().as_secs_f64() / 2.0);
+            let estimate = candidate_fit_estimate(models[first], precision, costs);
+            run.reason = format!("{}; per fit: {}", plan.reason, estimate.reason);
+            if !estimate.gpu {
+                gpu = None;
+            }
+            run.estimate = Some(estimate);
+        }
+    }
+    let lockstep: Vec<&BatchModel> = if measured.is_some() { fit[1..].to_vec() } else { fit.clone() };
     let batched = gpu.and_then(|(precision, device)| {
-        let outcome = GpuBatch::for_candidates(device, &fit, precision)
+        let outcome = GpuBatch::for_candidates(device, &lockstep, precision)
             .map_err(|e| EngineError::bad_request(e.to_string()))
-            .and_then(|mut evaluator| discovery_lockstep(&mut evaluator, &fit).map(|r| (r, evaluator.name())));
+            .and_then(|mut evaluator| discovery_lockstep(&mut evaluator, &lockstep).map(|r| (r, evaluator.name())));
         match outcome {
             Ok(((results, rounds), name)) => {
                 run.backend = name.into();
@@ -218,13 +277,21 @@ pub fn discovery_planned(plan: &Plan, device: Option<Arc<GpuDevice>>, models: &[
             }
         }
     });
-    let results = match batched {
+    let mut results: Vec<Option<Result<TestStatisticResult>>> = match batched {
         Some(fitted) => {
             let mut fitted = fitted.into_iter();
-            checks.into_iter().map(|c| c.map(|()| fitted.next().expect("one result per fitted candidate"))).collect()
+            let skip = measured.as_ref().map(|(i, _)| *i);
+            checks.into_iter().enumerate().map(|(i, c)| if Some(i) == skip { None } else { Some(c.map(|()| fitted.next().expect("one result per fitted candidate"))) }).collect()
         }
-        None => on_cpu(models),
+        None => match &measured {
+            None => on_cpu(models).into_iter().map(Some).collect(),
+            Some((skip, _)) => models.par_iter().enumerate().map(|(i, m)| if i == *skip { None } else { Some(discovery_cpu(m)) }).collect(),
+        },
     };
+    if let Some((i, r)) = measured {
+        results[i] = Some(r);
+    }
+    let results: Vec<Result<TestStatisticResult>> = results.into_iter().map(|r| r.expect("every candidate has a result")).collect();
     run.fits = results.iter().filter(|r| r.is_ok()).count() * 2;
     run.fit_seconds = started.elapsed().as_secs_f64();
     (results, run)
@@ -260,7 +327,10 @@ pub fn discovery_batch(planner: &mut Planner, models: &[Option<&BatchModel>]) ->
     for group in group_by_structure(models) {
         let members: Vec<&BatchModel> = group.iter().map(|&i| models[i].expect("grouped models compiled")).collect();
         let plan = planner.plan(members[0], candidate_batch_size(members.len()));
-        let (out, run) = discovery_planned(&plan, planner.device().cloned(), &members);
+        let (out, run) = match planner.auto_costs(members[0], &plan) {
+            Some(costs) => discovery_auto(&plan, planner.device().cloned(), &members, &costs),
+            None => discovery_planned(&plan, planner.device().cloned(), &members),
+        };
         for (i, r) in group.into_iter().zip(out) {
             results[i] = Some(r);
         }

@@ -368,6 +368,20 @@ impl Planner {
         }
     }
 
+    /// The measured evaluation costs behind a GPU `plan` for `model`, where they were measured.
+    fn measured_costs(&self, model: &BatchModel, plan: &Plan) -> Option<Crossover> {
+        match plan.backend {
+            Backend::Gpu(precision) => self.crossovers.iter().find(|c| c.sample_bins == model.n_sample_bins() && c.n_pars == model.n_pars() && c.precision == precision).cloned(),
+            Backend::Cpu => None,
+        }
+    }
+
+    /// Under `auto`, the measured evaluation costs behind a GPU `plan`, for a decision per fit
+    /// (candidate batches; toys and rankings take them from `FallbackEvaluator::costs`).
+    pub fn auto_costs(&self, model: &BatchModel, plan: &Plan) -> Option<Crossover> {
+        if self.choice == BackendChoice::Auto { self.measured_costs(model, plan) } else { None }
+    }
+
     /// An evaluator for `plan`: the GPU one when it builds, else the CPU (with a note).
     pub fn evaluator<'m>(&mut self, model: &'m BatchModel, plan: &Plan) -> FallbackEvaluator<'m> {
         let mut notes = Vec::new();
@@ -385,10 +399,7 @@ impl Planner {
             }
             (Backend::Cpu, _) => None,
         };
-        let costs = match plan.backend {
-            Backend::Gpu(precision) => self.crossovers.iter().find(|c| c.sample_bins == model.n_sample_bins() && c.n_pars == model.n_pars() && c.precision == precision).cloned(),
-            Backend::Cpu => None,
-        };
+        let costs = self.measured_costs(model, plan);
         FallbackEvaluator { gpu, cpu: CpuBatch::new(model), datasets: Vec::new(), notes, costs }
     }
 }

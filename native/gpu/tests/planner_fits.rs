@@ -1,4 +1,4 @@
-//! `auto` decides toys and rankings on the expected cost per fit: with injected costs of a fast GPU
+//! `auto` decides toys, rankings and candidate batches on the expected cost per fit: with injected costs of a fast GPU
 //! (a lockstep round of the whole batch far cheaper than one CPU fit), a well-conditioned model
 //! goes to the GPU and a model with strongly correlated nuisance parameters (the lockstep
 //! minimiser needs many rounds per fit there) stays on the CPU. No adapter needed: the pilot runs
@@ -9,7 +9,8 @@ mod common;
 use serde_json::{json, Value};
 
 use histune_engine::{Fitter, ModelOptions};
-use histune_gpu::planner::{pilot_rounds, FitCosts, PilotRounds};
+use histune_gpu::candidates::{candidate_batch_size, candidate_fit_estimate, discovery_auto, discovery_cpu, group_by_structure};
+use histune_gpu::planner::{pilot_rounds, CostLine, Crossover, FitCosts, PilotRounds};
 use histune_gpu::ranking::{rank_planned, ranking_batch_size, refit_estimate};
 use histune_gpu::synthetic::{self, Shape, SplitMix};
 use histune_gpu::toys::{toy_batch_size, toy_fit_estimate, toys_planned};
@@ -214,4 +215,112 @@ fn auto_runs_where_the_per_fit_estimate_says_and_reports_it() {
         assert_eq!(toys.p0, cpu.p0, "the CPU path is the engine's toys");
     }
     eprintln!("toys on {}: {}", ran.backend, ran.reason);
+}
+
+#[test]
+fn candidate_batches_go_to_a_fast_gpu_only_where_fits_take_few_rounds() {
+    let n = 200;
+    for (name, m) in models() {
+        for precision in [Precision::F64, Precision::F32] {
+            let estimate = candidate_fit_estimate(&m, precision, fast_gpu(2 * n, candidate_batch_size(n), 0.0));
+            let json = serde_json::to_value(&estimate).unwrap();
+            assert!(json["breakEvenRounds"].as_u64() == Some(100) && json["fits"].as_u64() == Some(400) && json["reason"].is_string(), "{json}");
+            eprintln!("{name} {precision:?}: pilot {:?} → {}", estimate.pilot_rounds, estimate.reason);
+            assert_eq!(estimate.gpu, name == "well-conditioned", "{name} {precision:?}: {}", estimate.reason);
+            if estimate.gpu {
+                assert!(estimate.pilot_rounds.is_some_and(|r| r.gpu < 100) && estimate.reason.ends_with("GPU chosen"), "{estimate:?}");
+            } else {
+                assert!(estimate.reason.ends_with("CPU chosen"), "{estimate:?}");
+            }
+        }
+    }
+}
+
+/// `n` candidates of one structure: `ws` with its observations scaled per candidate (the data of
+/// other binnings of one workspace differ; the structure does not).
+fn candidates_of(ws: &Value, n: usize) -> Vec<BatchModel> {
+    (0..n)
+        .map(|k| {
+            let mut ws = ws.clone();
+            for obs in ws["observations"].as_array_mut().unwrap() {
+                let data: Vec<f64> = obs["data"].as_array().unwrap().iter().map(|v| (v.as_f64().unwrap() * (1.0 + 0.03 * k as f64)).round()).collect();
+                obs["data"] = json!(data);
+            }
+            BatchModel::from_text(&ws.to_string(), ModelOptions::default()).unwrap()
+        })
+        .collect()
+}
+
+/// Evaluation costs of a fast GPU for `n` candidates of `first`'s structure: a lockstep round of the
+/// whole batch costs 1/120 of the CPU path (measured here), so the GPU wins below ~120 rounds a fit.
+fn fast_gpu_crossover(first: &BatchModel, n: usize) -> Crossover {
+    let z0 = (0..3)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            discovery_cpu(first).unwrap();
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min);
+    let (fits, batch) = (2 * (n - 1), candidate_batch_size(n - 1));
+    let cpu_path = fits as f64 * z0 / 2.0 / rayon::current_num_threads() as f64;
+    let round = cpu_path / (fits.div_ceil(batch) as f64 * 120.0);
+    let zero = CostLine { fixed_s: 0.0, per_item_s: 0.0 };
+    Crossover { sample_bins: first.n_sample_bins(), n_pars: first.n_pars(), precision: Precision::F32, cpu: zero, gpu: CostLine { fixed_s: round, per_item_s: 0.0 }, batch: Some(1) }
+}
+
+/// The whole `auto` path of candidate batches on the adapter at hand, with the injected evaluation
+/// costs of a fast GPU: well-conditioned candidates run in lockstep on the GPU, correlated ones on
+/// the CPU (the per-trial results), each group recording its estimate; a lone candidate is its own
+/// CPU measurement.
+#[test]
+fn auto_candidate_batches_run_where_the_per_fit_estimate_says() {
+    let Some(device) = common::device() else { return };
+    let well = synthetic::workspace(Shape { channels: 2, bins: 10, backgrounds: 2, shapefactor: false }, 5);
+    let plan = Plan { backend: Backend::Gpu(Precision::F32), reason: "evaluations favour the GPU (test)".into() };
+    for (name, ws) in [("well-conditioned", well), ("correlated", correlated_workspace(200, 24, 12))] {
+        let models = candidates_of(&ws, 6);
+        let refs: Vec<&BatchModel> = models.iter().collect();
+        assert_eq!(group_by_structure(&refs.iter().map(|&m| Some(m)).collect::<Vec<_>>()).len(), 1);
+        let costs = fast_gpu_crossover(&models[0], models.len());
+        let (results, run) = discovery_auto(&plan, Some(device.clone()), &refs, &costs);
+        let estimate = run.estimate.clone().expect("auto records its per-fit estimate");
+        eprintln!("{name}: {} on {} ({} rounds)", run.reason, run.backend, run.rounds);
+        assert_eq!(estimate.gpu, name == "well-conditioned", "{name}: {}", run.reason);
+        assert_eq!(run.backend == "cpu", !estimate.gpu, "{run:?}");
+        assert_eq!(run.rounds > 0, estimate.gpu, "{run:?}");
+        assert!(run.reason.contains("; per fit: ") && run.reason.ends_with(&estimate.reason), "{}", run.reason);
+        assert_eq!((estimate.costs.fits, estimate.costs.batch), (10, candidate_batch_size(5)), "the first candidate is the CPU measurement");
+        assert_eq!((run.candidates, run.fits), (6, 12));
+        let json = serde_json::to_value(&run).unwrap();
+        assert!(json["estimate"]["breakEvenRounds"].is_u64() && json["estimate"]["gpuRoundS"].is_number(), "{json}");
+        for (m, r) in models.iter().zip(&results) {
+            let (cpu, r) = (discovery_cpu(m).unwrap().value, r.as_ref().unwrap().value);
+            if estimate.gpu {
+                assert!((cpu - r).abs() <= 1e-5 * cpu.abs().max(1.0), "{name}: q0 {r} vs {cpu}");
+            } else {
+                assert_eq!(cpu, r, "{name}: the CPU path is the per-trial path");
+            }
+        }
+    }
+    let lone = candidates_of(&correlated_workspace(200, 24, 12), 1);
+    let (results, run) = discovery_auto(&plan, Some(device), &[&lone[0]], &fast_gpu_crossover(&lone[0], 2));
+    assert!(run.estimate.is_none() && run.backend == "cpu" && run.reason.ends_with("one candidate to fit: CPU"), "{run:?}");
+    assert_eq!(results[0].as_ref().unwrap().value, discovery_cpu(&lone[0]).unwrap().value);
+}
+
+/// The planner hands its measured costs to a candidate batch only under `auto` and a GPU plan.
+#[test]
+fn auto_costs_only_for_an_auto_gpu_plan() {
+    let Some(device) = common::device() else { return };
+    let ws = synthetic::workspace(Shape { channels: 1, bins: 4, backgrounds: 1, shapefactor: false }, 21);
+    let m = BatchModel::from_text(&ws.to_string(), ModelOptions::default()).unwrap();
+    let mut planner = Planner::with_device(BackendChoice::Auto, Some(device));
+    planner.precision = Some(Precision::F32);
+    let crossover = planner.measure(&m).unwrap();
+    let gpu = Plan { backend: Backend::Gpu(crossover.precision), reason: String::new() };
+    let cpu = Plan { backend: Backend::Cpu, reason: String::new() };
+    assert!(planner.auto_costs(&m, &gpu).is_some_and(|c| c.gpu == crossover.gpu));
+    assert!(planner.auto_costs(&m, &cpu).is_none());
+    planner.choice = BackendChoice::Gpu;
+    assert!(planner.auto_costs(&m, &gpu).is_none(), "forced GPU is not second-guessed");
 }

@@ -3,7 +3,7 @@
 //! (lockstep batch on the GPU, or the per-trial CPU path on all cores). Runs on the libuv pool;
 //! a candidate's failure is its own result, a missing or failing GPU a note.
 
-use histune_gpu::candidates::{candidate_batch_size, discovery_planned, group_by_structure, CandidateDevice};
+use histune_gpu::candidates::{candidate_batch_size, discovery_auto, discovery_planned, group_by_structure, CandidateDevice};
 use histune_gpu::BatchModel;
 use histune_infer::{test_statistic, TestStatistic};
 use napi::bindgen_prelude::AsyncTask;
@@ -19,7 +19,8 @@ fn error_entry(e: impl std::fmt::Display) -> Value {
 
 /// `inferTestStatistic(text, 0, { testStat: 'q0' })` for every workspace text, with the fits of
 /// candidates of one structure (same channels, bins, samples, modifiers) batched on `device`:
-/// 'cpu', 'gpu' or 'auto' (the planner's measured crossover for the model size and batch). Only
+/// 'cpu', 'gpu' or 'auto' (the planner's measured crossover for the model size and batch, then the
+/// expected cost per fit: one engine Z0 timed against a lockstep pilot, in each group's `estimate`). Only
 /// `measurement` and `interpcodes` of `options` apply. Resolves to `{ results, device }`: per text
 /// the TestStatisticReport or `{ error }`, and where each group ran.
 #[napi(ts_return_type = "Promise<CandidateDiscoveryBatch>")]
@@ -45,15 +46,20 @@ pub fn infer_discovery_batch(texts: Vec<String>, device: String, options: Option
         let (mut adapter, mut note) = (None, None);
         for group in group_by_structure(&refs) {
             let members: Vec<&BatchModel> = group.iter().map(|&i| refs[i].expect("grouped models compiled")).collect();
-            let (plan, device) = {
+            let (plan, device, costs) = {
                 let mut planner = planner();
                 planner.choice = requested;
                 let plan = planner.plan(members[0], candidate_batch_size(members.len()));
                 adapter = planner.device().map(|d| d.adapter.name.clone());
                 note = planner.note.clone();
-                (plan, planner.device().cloned())
+                let costs = planner.auto_costs(members[0], &plan);
+                (plan, planner.device().cloned(), costs)
             };
-            let (out, run) = discovery_planned(&plan, device, &members);
+            // `auto`: a group the evaluations send to the GPU is decided again per fit.
+            let (out, run) = match costs {
+                Some(costs) => discovery_auto(&plan, device, &members, &costs),
+                None => discovery_planned(&plan, device, &members),
+            };
             for (i, r) in group.into_iter().zip(out) {
                 results[i] = r.and_then(to_json).unwrap_or_else(error_entry);
             }
