@@ -418,6 +418,11 @@ export interface NtupleBranchSummary {
 }
 /** Range, weighted mean and spread, and an equal-width histogram of one branch. */
 export declare function summarizeNtupleBranch(spec: NtupleBranchSummarySpec): Promise<NtupleBranchSummary>
+/**
+ * Branches ROOT browser summaries have read from files since the addon loaded: a summary reuses the
+ * columns an earlier one read from the same, unchanged file (the last 4 trees, ≤ 256 MiB).
+ */
+export declare function ntupleSummaryBranchReads(): number
 
 // GPU path (native/node/src/gpu.rs, crate histune-gpu). Every call runs off the JS thread; a
 // missing or failing adapter never rejects: the work runs on the CPU and `note`/`notes` say why.

@@ -86,6 +86,24 @@ describe('the ROOT browser in Chromium over `histune serve`', () => {
     await page.screenshot({ path: join(screenshotDir, 'root-browser-dark.png') })
     await page.emulateMedia({ colorScheme: 'light' })
 
+    // A range the user sets: the same selected entries and stats, 25 bins of 8 from 100 to 300, and
+    // the entries outside counted (46 below, 1 651 above, as numpy bins them on these values).
+    await dialog.getByLabel('Low', { exact: true }).fill('300')
+    await dialog.getByLabel('High', { exact: true }).fill('100')
+    await dialog.getByTestId('root-apply').click()
+    expect(await dialog.getByTestId('root-range-error').textContent()).toContain('must be below its high edge')
+    await dialog.getByLabel('Low', { exact: true }).fill('100')
+    await dialog.getByLabel('High', { exact: true }).fill('300')
+    await dialog.getByTestId('root-apply').click()
+    await expect.poll(async () => chart.getAttribute('aria-label')).toBe('Histogram of jet_pt in tree background: 25 bins from 100 to 300')
+    expect(await dialog.getByTestId('root-range-error').count()).toBe(0)
+    expect(await fact(page, 'Entries')).toBe('2,578 of 5,000')
+    expect(await fact(page, 'Σ weights')).toMatch(/^514\.86/)
+    const note = (await dialog.getByTestId('root-histogram').locator('.chart-note').textContent()) ?? ''
+    expect(note).toContain('25 equal bins from 100 to 300 (the range you set)')
+    expect(note).toContain('1,697 entries lie outside the range (46 below, 1,651 above)')
+    await page.screenshot({ path: join(screenshotDir, 'root-browser-range.png') })
+
     expect(browser.errors).toEqual([])
 
     // A broken selection is named, with its position, beside the form (its 400 reply is logged by the browser).

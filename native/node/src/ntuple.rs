@@ -307,3 +307,10 @@ pub fn summarize_ntuple_branch(spec: NtupleBranchSummarySpec) -> AsyncTask<Summa
         range: spec.range,
     })
 }
+
+/// Branches ROOT browser summaries have read from files since the addon loaded: a summary reuses
+/// the columns an earlier one read from the same, unchanged file (tests check this count).
+#[napi]
+pub fn ntuple_summary_branch_reads() -> f64 {
+    histune_ntuple::summary::summary_branch_reads() as f64
+}

@@ -46,7 +46,7 @@ impl SampleSpec {
     }
 }
 
-fn selected_values(
+pub(crate) fn selected_values(
     columns: &dyn ColumnSource,
     observable: &Expression,
     weight: &Expression,

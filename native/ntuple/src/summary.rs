@@ -2,8 +2,15 @@
 //! equal-width histogram, with numpy's conventions so that `np.histogram(x, bins, weights=w)`
 //! gives the same bins.
 
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use crate::columns::TreeColumns;
 use crate::error::{NtupleError, Result};
-use crate::events::{uniform_edges, BinContent, Histogram, SampleSpec};
+use crate::events::{selected_values, uniform_edges, BinContent, Histogram, SampleSpec};
+use crate::expr::{ColumnSource, Expression};
 
 /// Most bins a summary histogram may have.
 pub const MAX_SUMMARY_BINS: usize = 10_000;
@@ -47,7 +54,7 @@ pub fn summarize(
             )));
         }
     }
-    let (values, weights, entries) = spec.read_selected()?;
+    let (values, weights, entries) = read_selected_cached(spec)?;
     let selected = values.len();
     let (values, weights): (Vec<f64>, Vec<f64>) = values
         .into_iter()
@@ -130,4 +137,129 @@ fn fill_uniform(values: &[f64], weights: &[f64], bins: usize, lo: f64, hi: f64) 
         }
     }
     h
+}
+
+// The browser summarises the same tree again for each weight, selection, bin count or range:
+// the columns a summary read stay in memory for the next one, for a few trees, until the file
+// changes (its size or modification time).
+
+/// Trees whose columns summaries keep, the most recently used last.
+const CACHED_TREES: usize = 4;
+/// Values (f64) kept in all, 256 MiB: a tree with more columns than that is read each time.
+const CACHED_VALUES: usize = 32 << 20;
+
+struct CachedTree {
+    file: String,
+    tree: String,
+    stamp: (u64, Option<SystemTime>),
+    columns: Arc<TreeColumns>,
+}
+
+static CACHE: Mutex<VecDeque<CachedTree>> = Mutex::new(VecDeque::new());
+static BRANCH_READS: AtomicU64 = AtomicU64::new(0);
+
+/// Branches summaries have read from ROOT files so far (cached ones are not read again).
+pub fn summary_branch_reads() -> u64 {
+    BRANCH_READS.load(Ordering::Relaxed)
+}
+
+fn file_stamp(file: &str) -> Option<(u64, Option<SystemTime>)> {
+    std::fs::metadata(file)
+        .ok()
+        .map(|m| (m.len(), m.modified().ok()))
+}
+
+fn values_held(columns: &TreeColumns) -> usize {
+    columns.names().len() * columns.entries()
+}
+
+/// `SampleSpec::read_selected`, reading only the branches the cache does not hold for this tree.
+fn read_selected_cached(spec: &SampleSpec) -> Result<(Vec<f64>, Vec<f64>, usize)> {
+    let observable = Expression::parse(&spec.observable)?;
+    let weight = Expression::parse(&spec.weight)?;
+    let selection = spec
+        .selection
+        .as_deref()
+        .map(Expression::parse)
+        .transpose()?;
+    let mut branches = observable.branches();
+    for b in weight
+        .branches()
+        .into_iter()
+        .chain(selection.iter().flat_map(|s| s.branches()))
+    {
+        if !branches.contains(&b) {
+            branches.push(b);
+        }
+    }
+    let columns = cached_columns(&spec.file, &spec.tree, &branches)?;
+    let (values, weights) =
+        selected_values(columns.as_ref(), &observable, &weight, selection.as_ref())?;
+    Ok((values, weights, columns.entries()))
+}
+
+fn cached_columns(file: &str, tree: &str, branches: &[String]) -> Result<Arc<TreeColumns>> {
+    let stamp = file_stamp(file);
+    let held = {
+        let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        let found = cache.iter().position(|c| c.file == file && c.tree == tree);
+        match found.and_then(|i| cache.remove(i)) {
+            Some(c) if stamp.is_some() && Some(c.stamp) == stamp => {
+                let columns = c.columns.clone();
+                cache.push_back(c);
+                Some(columns)
+            }
+            _ => None,
+        }
+    };
+    let missing: Vec<String> = match &held {
+        Some(c) => branches
+            .iter()
+            .filter(|b| c.column(b).is_none())
+            .cloned()
+            .collect(),
+        None => branches.to_vec(),
+    };
+    if missing.is_empty() {
+        if let Some(c) = held {
+            return Ok(c);
+        }
+    }
+    let read = TreeColumns::read(file, tree, &missing)?;
+    BRANCH_READS.fetch_add(missing.len() as u64, Ordering::Relaxed);
+    let columns = Arc::new(match held {
+        Some(c) if c.entries() == read.entries() => {
+            let mut all: Vec<(String, Vec<f64>)> = c
+                .names()
+                .into_iter()
+                .map(|n| (n.to_string(), c.column(n).unwrap_or_default().to_vec()))
+                .collect();
+            all.extend(
+                missing
+                    .iter()
+                    .map(|n| (n.clone(), read.column(n).unwrap_or_default().to_vec())),
+            );
+            TreeColumns::from_columns(all)
+        }
+        _ => read,
+    });
+    // A file changed while it was read is not kept: the next summary reads it again.
+    if stamp.is_some() && file_stamp(file) == stamp && values_held(&columns) <= CACHED_VALUES {
+        let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        cache.retain(|c| !(c.file == file && c.tree == tree));
+        cache.push_back(CachedTree {
+            file: file.to_string(),
+            tree: tree.to_string(),
+            stamp: stamp.unwrap(),
+            columns: columns.clone(),
+        });
+        let mut total: usize = cache.iter().map(|c| values_held(&c.columns)).sum();
+        while cache.len() > CACHED_TREES || total > CACHED_VALUES {
+            let oldest = cache
+                .pop_front()
+                .expect("the cache holds the tree just added");
+            total -= values_held(&oldest.columns);
+        }
+    }
+    Ok(columns)
 }

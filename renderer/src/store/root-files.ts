@@ -22,6 +22,8 @@ export interface RootHistogramSettings {
   weight: string
   selection: string
   bins: number
+  /** [low, high] of the histogram; null: the selected values' range. Reset when the branch changes. */
+  range: [number, number] | null
 }
 
 export interface RootBrowser {
@@ -140,7 +142,7 @@ export function createRootBrowserSlice(
         error: null,
         tree: null,
         branch: null,
-        settings: { weight: '', selection: '', bins: DEFAULT_ROOT_BINS },
+        settings: { weight: '', selection: '', bins: DEFAULT_ROOT_BINS, range: null },
         summary: null,
         summaryLoading: false,
         summaryError: null,
@@ -166,7 +168,7 @@ export function createRootBrowserSlice(
     if (!browser?.contents || browser.tree === null || browser.branch === null) return
     const generation = ++summaryGeneration
     patch({ summaryLoading: true, summaryError: null })
-    const { weight, selection, bins } = browser.settings
+    const { weight, selection, bins, range } = browser.settings
     try {
       const summary = await api.summarizeRootBranch({
         path: browser.contents.path,
@@ -175,6 +177,7 @@ export function createRootBrowserSlice(
         ...(weight.trim() ? { weight: weight.trim() } : {}),
         ...(selection.trim() ? { selection: selection.trim() } : {}),
         bins,
+        ...(range ? { range } : {}),
       })
       if (generation !== summaryGeneration) return
       patch({ summary, summaryLoading: false })
@@ -226,14 +229,16 @@ export function createRootBrowserSlice(
         summary: null,
         summaryError: null,
         summaryLoading: false,
-        settings: { ...browser.settings, weight: defaultWeight(tree) },
+        settings: { ...browser.settings, weight: defaultWeight(tree), range: null },
       })
     },
 
     async selectRootBranch(name) {
       const branch = treeOf(get().rootBrowser)?.branches.find((b) => b.name === name)
       if (!branch?.readable) return
-      patch({ branch: name, draft: null })
+      const browser = get().rootBrowser!
+      // A range set for one branch rarely fits another.
+      patch({ branch: name, draft: null, ...(browser.branch === name ? {} : { settings: { ...browser.settings, range: null } }) })
       await summarize()
     },
 
@@ -276,4 +281,21 @@ export function createRootBrowserSlice(
       } else set({ rootBrowser: null })
     },
   }
+}
+
+/**
+ * The histogram range typed as low and high: both empty is the selected values' range (null);
+ * otherwise two finite numbers with low < high, or an error saying which field is wrong.
+ */
+export function parseHistogramRange(low: string, high: string): { range: [number, number] | null } | { error: string } {
+  const lo = low.trim()
+  const hi = high.trim()
+  if (lo === '' && hi === '') return { range: null }
+  if (lo === '' || hi === '') return { error: `Set the range’s ${lo === '' ? 'low' : 'high'} edge too, or leave both empty for the selected values’ range.` }
+  const a = Number(lo)
+  const b = Number(hi)
+  if (!Number.isFinite(a)) return { error: `The range’s low edge “${lo}” is not a number.` }
+  if (!Number.isFinite(b)) return { error: `The range’s high edge “${hi}” is not a number.` }
+  if (!(a < b)) return { error: `The range’s low edge (${lo}) must be below its high edge (${hi}).` }
+  return { range: [a, b] }
 }

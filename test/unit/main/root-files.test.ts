@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -71,6 +71,38 @@ describe.skipIf(!native)('ROOT file service (native reader)', () => {
     // Every entry fails: a summary with no range, not an error.
     const none = await service.summarize({ ...request, selection: 'jet_pt < 0' })
     expect([none.selected, none.min, none.mean]).toEqual([0, null, null])
+  })
+
+  it('keeps the columns it read for the next summary of the tree, and reads a changed file again', async () => {
+    const reads = () => nativeAddon().ntupleSummaryBranchReads()
+    const file = join(work, 'cached.root')
+    copyFileSync(PREDICTION, file)
+    const service = new RootFileService(work)
+    const request = { path: file, tree: 'signal', observable: 'jet_pt', weight: 'weight', selection: 'lep_charge > 0', bins: 10 }
+    const before = reads()
+    const positive = await service.summarize(request)
+    expect(reads() - before).toBe(3)
+
+    // Another selection, weight, binning and range of the same branches: nothing is read again.
+    const negative = await service.summarize({ ...request, selection: 'lep_charge <= 0', weight: '2*weight', bins: 7, range: [50, 400] })
+    const all = await service.summarize({ ...request, selection: undefined })
+    expect(reads() - before).toBe(3)
+    expect(positive.selected + negative.selected).toBe(5000)
+    expect(positive.sumw + negative.sumw / 2).toBeCloseTo(all.sumw, 9)
+    expect(negative.histogram.edges[0]).toBe(50)
+
+    // The same bytes with a new modification time are read again, once.
+    const later = new Date(Date.now() + 60_000)
+    utimesSync(file, later, later)
+    expect((await service.summarize(request)).sumw).toBe(positive.sumw)
+    expect(reads() - before).toBe(6)
+    await service.summarize({ ...request, weight: undefined })
+    expect(reads() - before).toBe(6)
+
+    // Another file in its place: its own trees, not the columns read before.
+    copyFileSync(join(NTUPLES, 'data.root'), file)
+    const replaced = await rejection(service.summarize(request))
+    expect(replaced.message).toContain('signal')
   })
 
   it('reads an upload from a temporary copy and names the dropped file in its errors', async () => {

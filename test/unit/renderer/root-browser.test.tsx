@@ -151,6 +151,59 @@ describe('ROOT browser', () => {
     expect(screen.getByLabelText('Bins').getAttribute('aria-invalid')).toBe('true')
   })
 
+  it('sends a histogram range typed as low and high, says what is wrong with a bad one and sends nothing', async () => {
+    const { api, store } = studio('electron', (file) => `/data/ntuples/${file.name}`)
+    await act(() => store.getState().loadDroppedFile(workspaceFile('root', 'prediction.root')))
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Show the histogram of jet_pt' })))
+    expect(screen.getByTestId('root-histogram').textContent).toContain('2 equal bins from 20 to 1,260 (the selected values’ range)')
+
+    const low = screen.getByLabelText('Low')
+    const high = screen.getByLabelText('High')
+    const apply = async () => act(async () => fireEvent.click(screen.getByTestId('root-apply')))
+    const sent = () => api.callsTo('summarizeRootBranch').length
+    const error = () => screen.queryByTestId('root-range-error')?.textContent ?? null
+
+    for (const [lo, hi, message] of [
+      ['300', '100', 'low edge (300) must be below its high edge (100)'],
+      ['100', '100', 'low edge (100) must be below its high edge (100)'],
+      ['1O0', '500', 'low edge “1O0” is not a number'],
+      ['100', 'inf', 'high edge “inf” is not a number'],
+      ['100', '', 'Set the range’s high edge too'],
+    ] as const) {
+      fireEvent.change(low, { target: { value: lo } })
+      fireEvent.change(high, { target: { value: hi } })
+      await apply()
+      expect(error()).toContain(message)
+      expect(low.getAttribute('aria-invalid')).toBe('true')
+      expect(sent()).toBe(1)
+    }
+
+    fireEvent.change(low, { target: { value: ' 1e2' } })
+    fireEvent.change(high, { target: { value: '500 ' } })
+    expect(error()).toBeNull()
+    await apply()
+    expect(api.callsTo('summarizeRootBranch')[1]).toEqual([
+      { path: '/data/ntuples/prediction.root', tree: 'signal', observable: 'jet_pt', weight: 'weight', bins: 50, range: [100, 500] },
+    ])
+    expect(screen.getByTestId('root-histogram').textContent).toContain('(the range you set)')
+    expect((low as HTMLInputElement).value).toBe('100')
+
+    // Emptied, the range is the selected values’ again.
+    fireEvent.change(low, { target: { value: '' } })
+    fireEvent.change(high, { target: { value: '' } })
+    await apply()
+    expect(api.callsTo('summarizeRootBranch')[2]![0]).not.toHaveProperty('range')
+
+    // A range set for one branch is not carried to another.
+    fireEvent.change(low, { target: { value: '0' } })
+    fireEvent.change(high, { target: { value: '1' } })
+    await apply()
+    expect(store.getState().rootBrowser?.settings.range).toEqual([0, 1])
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Show the histogram of weight' })))
+    expect(api.callsTo('summarizeRootBranch')[4]![0]).not.toHaveProperty('range')
+    expect((low as HTMLInputElement).value).toBe('')
+  })
+
   it('uploads a dropped file’s bytes in a browser', async () => {
     const { api, store } = studio('serve')
     await act(() => store.getState().loadDroppedFile(new File(['root…'], 'prediction.root')))

@@ -17,6 +17,8 @@ export function BranchHistogram({ summary, fileStem }: { summary: RootBranchSumm
   const { request, histogram } = summary
   const weighted = request.weight !== undefined && request.weight !== ''
   const outside = histogram.underflow.entries + histogram.overflow.entries
+  const low = histogram.edges[0] ?? 0
+  const high = histogram.edges[histogram.edges.length - 1] ?? 0
   const stem = `${fileStem}-${request.tree}-${request.observable}`.replace(/[^\w.-]+/g, '_')
   return (
     <div className="root-histogram" data-testid="root-histogram" data-branch={request.observable}>
@@ -44,15 +46,21 @@ export function BranchHistogram({ summary, fileStem }: { summary: RootBranchSumm
           className="histogram root-histogram-chart"
           data-testid="root-histogram-chart"
           role="img"
-          aria-label={`Histogram of ${request.observable} in tree ${request.tree}: ${histogram.sumw.length} bins from ${formatNumber(histogram.edges[0] ?? 0)} to ${formatNumber(histogram.edges[histogram.edges.length - 1] ?? 0)}`}
+          aria-label={`Histogram of ${request.observable} in tree ${request.tree}: ${histogram.sumw.length} bins from ${formatNumber(low)} to ${formatNumber(high)}`}
         />
       )}
       <p className="chart-note">
-        {histogram.sumw.length} equal bins{request.range ? '' : ' over the selected values’ range'}, the last one closed; error bars √Σw².
+        {histogram.sumw.length} equal bins from {formatNumber(low)} to {formatNumber(high)}
+        {request.range ? ' (the range you set)' : ' (the selected values’ range)'}, the last one closed; error bars √Σw².
         {weighted && <> Weight: <code>{request.weight}</code>.</>}
         {request.selection && <> Selection: <code>{request.selection}</code>.</>}
         {summary.nonFinite > 0 && <> {formatNumber(summary.nonFinite)} entries with NaN or ±∞ are left out.</>}
-        {outside > 0 && <> {formatNumber(outside)} entries lie outside the range.</>}
+        {outside > 0 && (
+          <>
+            {' '}
+            {formatNumber(outside)} entries lie outside the range ({formatNumber(histogram.underflow.entries)} below, {formatNumber(histogram.overflow.entries)} above).
+          </>
+        )}
       </p>
     </div>
   )

@@ -3,7 +3,7 @@ import type { RootKey } from '../../../../preload/api'
 import { fileStem } from '../../download'
 import { formatBytes, formatNumber } from '../../format'
 import { useStudio } from '../../store/context'
-import { DEFAULT_ROOT_BINS, draftEdited, treeOf, type RootBrowser as RootBrowserModel } from '../../store/root-files'
+import { DEFAULT_ROOT_BINS, draftEdited, parseHistogramRange, treeOf, type RootBrowser as RootBrowserModel } from '../../store/root-files'
 import { CloseIcon, FileIcon } from '../icons'
 import { LoadingState } from '../LoadingState'
 import { BranchHistogram } from './BranchHistogram'
@@ -214,14 +214,26 @@ function HistogramPanel({ browser }: { browser: RootBrowserModel }) {
   const [weight, setWeight] = useState(browser.settings.weight)
   const [selection, setSelection] = useState(browser.settings.selection)
   const [bins, setBins] = useState(String(browser.settings.bins))
-  // A new tree brings its own default weight.
+  const [low, setLow] = useState(String(browser.settings.range?.[0] ?? ''))
+  const [high, setHigh] = useState(String(browser.settings.range?.[1] ?? ''))
+  /** The range's error shows once the user leaves a range field or applies, not while typing "-". */
+  const [rangeChecked, setRangeChecked] = useState(false)
+  // A new tree brings its own default weight; a new branch drops the range set for the last one.
   useEffect(() => setWeight(browser.settings.weight), [browser.settings.weight])
+  useEffect(() => {
+    setLow(String(browser.settings.range?.[0] ?? ''))
+    setHigh(String(browser.settings.range?.[1] ?? ''))
+    setRangeChecked(false)
+  }, [browser.settings.range])
 
   const binCount = Number(bins)
   const binsValid = Number.isInteger(binCount) && binCount >= 1 && binCount <= 10_000
+  const parsedRange = parseHistogramRange(low, high)
+  const rangeError = rangeChecked && 'error' in parsedRange ? parsedRange.error : null
   const apply = (event: FormEvent) => {
     event.preventDefault()
-    if (binsValid) void setSettings({ weight, selection, bins: binCount })
+    setRangeChecked(true)
+    if (binsValid && 'range' in parsedRange) void setSettings({ weight, selection, bins: binCount, range: parsedRange.range })
   }
   const contents = browser.contents!
   const tree = treeOf(browser)
@@ -247,7 +259,7 @@ function HistogramPanel({ browser }: { browser: RootBrowserModel }) {
   return (
     <>
       <form className="root-settings" onSubmit={apply} aria-label="Histogram settings">
-        <div className="field">
+        <div className="field root-weight-field">
           <label htmlFor="root-weight">Weight</label>
           <input
             id="root-weight"
@@ -258,7 +270,7 @@ function HistogramPanel({ browser }: { browser: RootBrowserModel }) {
             data-testid="root-weight"
           />
         </div>
-        <div className="field">
+        <div className="field root-selection-field">
           <label htmlFor="root-selection">Selection</label>
           <input
             id="root-selection"
@@ -269,6 +281,7 @@ function HistogramPanel({ browser }: { browser: RootBrowserModel }) {
             data-testid="root-selection"
           />
         </div>
+        <div className="root-settings-break" aria-hidden="true" />
         <div className="field root-bins-field">
           <label htmlFor="root-bins">Bins</label>
           <input
@@ -282,9 +295,16 @@ function HistogramPanel({ browser }: { browser: RootBrowserModel }) {
             data-testid="root-bins"
           />
         </div>
+        <RangeField id="root-range-low" label="Low" value={low} onChange={setLow} onBlur={() => setRangeChecked(true)} invalid={rangeError !== null} />
+        <RangeField id="root-range-high" label="High" value={high} onChange={setHigh} onBlur={() => setRangeChecked(true)} invalid={rangeError !== null} />
         <button type="submit" className="button button-ghost" disabled={!binsValid || browser.branch === null} data-testid="root-apply">
           Apply
         </button>
+        {rangeError && (
+          <p id="root-range-error" className="root-range-error" role="alert" data-testid="root-range-error">
+            {rangeError}
+          </p>
+        )}
       </form>
       {browser.summaryError && (
         <div className="root-error" role="alert" data-testid="root-summary-error">
@@ -295,7 +315,7 @@ function HistogramPanel({ browser }: { browser: RootBrowserModel }) {
         <div className="root-placeholder" data-testid="root-pick-branch">
           <p>Select a branch to see its histogram.</p>
           <p className="muted">
-            Weight and selection are expressions of the tree’s branches (<code>0.7*weight</code>, <code>lep_charge &gt; 0 &amp;&amp; Entry$ % 2 == 0</code>), as in a study config. {DEFAULT_ROOT_BINS} bins unless you set another number.
+            Weight and selection are expressions of the tree’s branches (<code>0.7*weight</code>, <code>lep_charge &gt; 0 &amp;&amp; Entry$ % 2 == 0</code>), as in a study config. {DEFAULT_ROOT_BINS} bins over the selected values’ range unless you set another number or a low and high edge.
           </p>
         </div>
       ) : browser.summary && browser.summary.request.observable === browser.branch && browser.summary.request.tree === browser.tree ? (
@@ -317,5 +337,26 @@ function HistogramPanel({ browser }: { browser: RootBrowserModel }) {
         </div>
       )}
     </>
+  )
+}
+
+/** One edge of the histogram range: empty leaves the range to the selected values. */
+function RangeField(props: { id: string; label: string; value: string; invalid: boolean; onChange(value: string): void; onBlur(): void }) {
+  return (
+    <div className="field root-range-field">
+      <label htmlFor={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        inputMode="decimal"
+        value={props.value}
+        placeholder="auto"
+        spellCheck={false}
+        aria-invalid={props.invalid}
+        aria-describedby={props.invalid ? 'root-range-error' : undefined}
+        onChange={(e) => props.onChange(e.target.value)}
+        onBlur={props.onBlur}
+        data-testid={props.id}
+      />
+    </div>
   )
 }
