@@ -22,6 +22,14 @@ impl SampleSpec {
     /// Observable values and weights of the selected entries (in entry order), and the number of
     /// entries in the tree. Reads exactly the branches the three expressions use.
     pub fn read_selected(&self) -> Result<(Vec<f64>, Vec<f64>, usize)> {
+        let parsed = self.parse()?;
+        let columns = TreeColumns::read(&self.file, &self.tree, &parsed.branches)?;
+        let (values, weights) = parsed.select(&columns)?;
+        Ok((values, weights, columns.entries()))
+    }
+
+    /// The three expressions parsed, and the branches they read (each once, in order of use).
+    pub(crate) fn parse(&self) -> Result<ParsedSample> {
         let observable = Expression::parse(&self.observable)?;
         let weight = Expression::parse(&self.weight)?;
         let selection = self
@@ -39,14 +47,26 @@ impl SampleSpec {
                 branches.push(b);
             }
         }
-        let columns = TreeColumns::read(&self.file, &self.tree, &branches)?;
-        let (values, weights) =
-            selected_values(&columns, &observable, &weight, selection.as_ref())?;
-        Ok((values, weights, columns.entries()))
+        Ok(ParsedSample { observable, weight, selection, branches })
     }
 }
 
-pub(crate) fn selected_values(
+/// A sample's observable, weight and selection parsed, with the branches they read.
+pub(crate) struct ParsedSample {
+    observable: Expression,
+    weight: Expression,
+    selection: Option<Expression>,
+    pub(crate) branches: Vec<String>,
+}
+
+impl ParsedSample {
+    /// Observable values and weights of the selected entries of `columns`, in entry order.
+    pub(crate) fn select(&self, columns: &dyn ColumnSource) -> Result<(Vec<f64>, Vec<f64>)> {
+        selected_values(columns, &self.observable, &self.weight, self.selection.as_ref())
+    }
+}
+
+fn selected_values(
     columns: &dyn ColumnSource,
     observable: &Expression,
     weight: &Expression,

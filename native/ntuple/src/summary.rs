@@ -9,8 +9,8 @@ use std::time::SystemTime;
 
 use crate::columns::TreeColumns;
 use crate::error::{NtupleError, Result};
-use crate::events::{selected_values, uniform_edges, BinContent, Histogram, SampleSpec};
-use crate::expr::{ColumnSource, Expression};
+use crate::events::{uniform_edges, BinContent, Histogram, SampleSpec};
+use crate::expr::ColumnSource;
 
 /// Most bins a summary histogram may have.
 pub const MAX_SUMMARY_BINS: usize = 10_000;
@@ -175,26 +175,9 @@ fn values_held(columns: &TreeColumns) -> usize {
 
 /// `SampleSpec::read_selected`, reading only the branches the cache does not hold for this tree.
 fn read_selected_cached(spec: &SampleSpec) -> Result<(Vec<f64>, Vec<f64>, usize)> {
-    let observable = Expression::parse(&spec.observable)?;
-    let weight = Expression::parse(&spec.weight)?;
-    let selection = spec
-        .selection
-        .as_deref()
-        .map(Expression::parse)
-        .transpose()?;
-    let mut branches = observable.branches();
-    for b in weight
-        .branches()
-        .into_iter()
-        .chain(selection.iter().flat_map(|s| s.branches()))
-    {
-        if !branches.contains(&b) {
-            branches.push(b);
-        }
-    }
-    let columns = cached_columns(&spec.file, &spec.tree, &branches)?;
-    let (values, weights) =
-        selected_values(columns.as_ref(), &observable, &weight, selection.as_ref())?;
+    let parsed = spec.parse()?;
+    let columns = cached_columns(&spec.file, &spec.tree, &parsed.branches)?;
+    let (values, weights) = parsed.select(columns.as_ref())?;
     Ok((values, weights, columns.entries()))
 }
 
