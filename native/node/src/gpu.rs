@@ -9,7 +9,7 @@ use histune_engine::interpolation::InterpCode;
 use histune_engine::{EngineError, ModelOptions};
 use histune_gpu::check::{self_check, throughput};
 use histune_gpu::toys::{toy_batch_size, toys_cpu, toys_planned};
-use histune_gpu::{list_adapters, BackendChoice, BatchModel, DeviceRequest, GpuDevice, Planner};
+use histune_gpu::{list_adapters, BackendChoice, BatchModel, DeviceRequest, FallbackEvaluator, GpuDevice, Plan, Planner};
 use histune_infer::ToyOptions;
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
@@ -23,6 +23,16 @@ use crate::infer::{prepare, test_stat, to_json, InferenceOptions, JsonObject, Mo
 pub(crate) fn planner() -> MutexGuard<'static, Planner> {
     static PLANNER: OnceLock<Mutex<Planner>> = OnceLock::new();
     PLANNER.get_or_init(|| Mutex::new(Planner::new(BackendChoice::Auto, &DeviceRequest::new()))).lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The shared planner's plan for a batch of `batch` items of `model` under `requested`, the
+/// evaluator it chose (which falls back to the CPU itself) and the adapter's name.
+pub(crate) fn planned(requested: BackendChoice, model: &BatchModel, batch: usize) -> (Plan, FallbackEvaluator<'_>, Option<String>) {
+    let mut planner = planner();
+    planner.choice = requested;
+    let plan = planner.plan(model, batch);
+    let evaluator = planner.evaluator(model, &plan);
+    (plan, evaluator, planner.device().map(|d| d.adapter.name.clone()))
 }
 
 /// The last toy run's, ranking's or self-check's throughput, for the app's status line.
@@ -170,13 +180,7 @@ pub fn infer_toys_on(model: ModelSource<'_>, mu: f64, device: String, options: O
             return cpu_only("the GPU path needs workspace text; a compiled Model runs on the CPU".into());
         };
         let batch_model = batch_model(&text, &p.options)?;
-        let (plan, evaluator, adapter) = {
-            let mut planner = planner();
-            planner.choice = requested;
-            let plan = planner.plan(&batch_model, toy_batch_size(toy_options.n_toys));
-            let evaluator = planner.evaluator(&batch_model, &plan);
-            (plan, evaluator, planner.device().map(|d| d.adapter.name.clone()))
-        };
+        let (plan, evaluator, adapter) = planned(requested, &batch_model, toy_batch_size(toy_options.n_toys));
         let (result, device) = toys_planned(requested, &plan, evaluator, adapter, &batch_model, &p.setup, mu, &toy_options, p.data.as_deref())?;
         let device = to_json(device)?;
         record_toys(&device);

@@ -10,7 +10,7 @@ use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use serde_json::{json, Value};
 
-use crate::gpu::{batch_model, choice, last_run, planner, task, with_device, GpuTask};
+use crate::gpu::{batch_model, choice, last_run, planned, task, with_device, GpuTask};
 use crate::infer::{prepare, to_json, InferenceOptions, ModelSource, Source};
 
 /// `inferRanking` with the refits (2–4 per nuisance parameter, the parameter held at ±1σ post-fit
@@ -43,13 +43,7 @@ pub fn infer_ranking_on(model: ModelSource<'_>, device: String, options: Option<
             return cpu_only("the GPU path needs workspace text; a compiled Model runs on the CPU".into());
         };
         let batch_model = batch_model(&text, &p.options)?;
-        let (plan, evaluator, adapter) = {
-            let mut planner = planner();
-            planner.choice = requested;
-            let plan = planner.plan(&batch_model, ranking_batch_size(&batch_model.model, &p.setup));
-            let evaluator = planner.evaluator(&batch_model, &plan);
-            (plan, evaluator, planner.device().map(|d| d.adapter.name.clone()))
-        };
+        let (plan, evaluator, adapter) = planned(requested, &batch_model, ranking_batch_size(&batch_model.model, &p.setup));
         let (ranking, device) = rank_planned(requested, &plan, evaluator, adapter, &batch_model, &p.setup, top_n, p.data.as_deref())?;
         let device = to_json(device)?;
         record_ranking(&device);
